@@ -1,0 +1,1 @@
+"""The Touchpoint Django app: organisations, checklists, visits, submissions and scores."""

@@ -1,0 +1,154 @@
+"""Django admin: head office's back office for the network and checklists."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from rest_framework.exceptions import ValidationError as ApiValidationError
+
+from audits.models import (
+    Assignment,
+    Branch,
+    Brand,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Franchisee,
+    Membership,
+    Photo,
+    Region,
+    Score,
+    Submission,
+    User,
+)
+from audits.services.checklists import checklist_publish
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["brand", "franchisee"]
+
+
+@admin.register(User)
+class TouchpointUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "min_audits", "created_at"]
+
+
+@admin.register(Region, Franchisee)
+class BrandScopedAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    list_display = ["name", "brand"]
+    list_filter = ["brand"]
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    search_fields = ["name", "address"]
+    list_display = ["name", "franchisee", "region", "brand", "timezone"]
+    list_filter = ["brand", "region"]
+    autocomplete_fields = ["franchisee", "region"]
+
+
+@admin.register(ChecklistTemplate)
+class ChecklistTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "brand", "created_at"]
+    list_filter = ["brand"]
+
+
+class PublishVersionForm(forms.ModelForm):
+    """Publishing takes a template and a JSON definition; the rest is derived from them."""
+
+    template_name = forms.CharField(help_text="An existing template's name, or a new one.")
+    brand = forms.ModelChoiceField(queryset=Brand.objects.all())
+    definition = forms.JSONField(help_text="The checklist in the API's JSON shape.")
+
+    class Meta:
+        model = ChecklistVersion
+        fields = ["definition"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.instance = checklist_publish(
+                brand=cleaned["brand"],
+                template_name=cleaned["template_name"],
+                definition=cleaned["definition"],
+            )
+        except ApiValidationError as exc:
+            raise forms.ValidationError(json.dumps(exc.detail, indent=1)) from exc
+        return cleaned
+
+
+@admin.register(ChecklistVersion)
+class ChecklistVersionAdmin(admin.ModelAdmin):
+    """Versions are immutable: they can be published (added) and read, never changed."""
+
+    list_display = ["template", "version", "title", "pass_mark", "critical_policy", "published_at"]
+    list_filter = ["template__brand"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = PublishVersionForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["brand", "template_name", "definition"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in ChecklistVersion._meta.fields]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            ChecklistVersion.objects.filter(pk=obj.pk).update(published_by=request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["id", "branch", "shopper", "status", "window_start", "window_end"]
+    list_filter = ["status"]
+    raw_id_fields = ["branch", "shopper", "checklist"]
+
+
+class PhotoInline(admin.TabularInline):
+    model = Photo
+    extra = 0
+    can_delete = False
+    fields = ["client_id", "item", "width", "height", "taken_at", "gps_latitude", "gps_longitude"]
+    readonly_fields = fields
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ["id", "assignment", "status", "started_at", "received_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["assignment", "shopper"]
+    readonly_fields = ["client_id", "payload_hash", "received_at", "queued_at", "scored_at"]
+    inlines = [PhotoInline]
+
+
+@admin.register(Score)
+class ScoreAdmin(admin.ModelAdmin):
+    list_display = ["submission", "overall", "passed", "engine_version", "is_current", "scored_at"]
+    list_filter = ["engine_version", "passed", "is_current"]
+    raw_id_fields = ["submission", "checklist"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

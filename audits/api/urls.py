@@ -1,0 +1,28 @@
+"""Routes of API v1."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from audits.api import views
+
+app_name = "api-v1"
+
+router = DefaultRouter()
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("franchisees", views.FranchiseeViewSet, basename="franchisee")
+router.register("branches", views.BranchViewSet, basename="branch")
+router.register("shoppers", views.ShopperViewSet, basename="shopper")
+router.register("checklists", views.ChecklistViewSet, basename="checklist")
+router.register("assignments", views.AssignmentViewSet, basename="assignment")
+router.register("submissions", views.SubmissionViewSet, basename="submission")
+router.register("audits", views.AuditViewSet, basename="audit")
+
+urlpatterns = [
+    path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("photos/<int:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
+    path("photos/<int:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
+    *router.urls,
+]

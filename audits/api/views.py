@@ -1,0 +1,296 @@
+"""Thin API views: parse input, call a selector or a service, shape the output."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audits import selectors
+from audits.api import serializers as s
+from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice
+from audits.models import Assignment, AssignmentStatus, Photo
+from audits.services import assignments as assignment_services
+from audits.services import checklists as checklist_services
+from audits.services import organisation as organisation_services
+from audits.services import photos as photo_services
+from audits.services import submissions as submission_services
+
+
+def _brand(request: Request):
+    """The brand a head-office caller writes into (permission classes ensure there is one)."""
+    return selectors.access_for(request.user).head_office_brand()
+
+
+class MeView(APIView):
+    @extend_schema(responses=s.MeSerializer, summary="The signed-in user and their roles")
+    def get(self, request: Request) -> Response:
+        access = selectors.access_for(request.user)
+        user = request.user
+        return Response(
+            s.MeSerializer(
+                {
+                    "id": user.pk,
+                    "username": user.username,
+                    "email": user.email,
+                    "roles": access.roles,
+                    "brands": sorted({m.brand_id for m in access.memberships if m.brand_id}),
+                    "franchisees": sorted(access.owned_franchisee_ids),
+                }
+            ).data
+        )
+
+
+class HeadOfficeNetworkViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Read within the caller's scope; head office creates in its own brand."""
+
+    permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
+    selector = None
+    create_service = None
+
+    def get_queryset(self) -> QuerySet:
+        return type(self).selector(self.request.user)
+
+    def perform_create(self, serializer) -> None:
+        create = type(self).create_service
+        serializer.instance = create(brand=_brand(self.request), **serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Regions of the caller's brand"),
+    create=extend_schema(summary="Create a region (head office)"),
+)
+class RegionViewSet(HeadOfficeNetworkViewSet):
+    serializer_class = s.RegionSerializer
+    selector = selectors.regions_visible_to
+    create_service = organisation_services.region_create
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Franchisees the caller may see"),
+    create=extend_schema(summary="Create a franchisee (head office)"),
+)
+class FranchiseeViewSet(HeadOfficeNetworkViewSet):
+    serializer_class = s.FranchiseeSerializer
+    selector = selectors.franchisees_visible_to
+    create_service = organisation_services.franchisee_create
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Branches: an owner's own, or the whole brand for head office"),
+    create=extend_schema(summary="Create a branch (head office)"),
+)
+class BranchViewSet(HeadOfficeNetworkViewSet):
+    serializer_class = s.BranchSerializer
+    selector = selectors.branches_visible_to
+    create_service = organisation_services.branch_create
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Shopper accounts of the brand (head office)"),
+    create=extend_schema(summary="Create a shopper account (head office)"),
+)
+class ShopperViewSet(HeadOfficeNetworkViewSet):
+    serializer_class = s.ShopperSerializer
+    selector = selectors.shoppers_visible_to
+    create_service = organisation_services.shopper_create
+
+    def get_permissions(self):
+        from audits.api.permissions import IsHeadOffice
+
+        return [IsAuthenticated(), IsHeadOffice()]
+
+
+class ChecklistViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
+    serializer_class = s.ChecklistSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.checklists_visible_to(self.request.user)
+
+    @extend_schema(summary="A checklist version, sections and items in order")
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return Response(checklist_services.checklist_as_api(self.get_object()))
+
+    @extend_schema(
+        request=s.ChecklistInputSerializer,
+        responses={201: s.ChecklistSerializer},
+        summary="Publish the next version of a template (head office)",
+    )
+    def create(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
+        definition = dict(request.data)
+        template_name = definition.pop("template", None)
+        version = checklist_services.checklist_publish(
+            brand=_brand(request),
+            template_name=str(template_name or ""),
+            definition=definition,
+            user=request.user,
+        )
+        return Response(checklist_services.checklist_as_api(version), status=201)
+
+
+class AssignmentFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=AssignmentStatus.choices)
+
+    class Meta:
+        model = Assignment
+        fields = ["status"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A shopper's own assignments (head office: the brand's)"),
+    retrieve=extend_schema(summary="One assignment"),
+)
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.AssignmentSerializer
+    filterset_class = AssignmentFilter
+    permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.assignments_visible_to(self.request.user).select_related("submission")
+
+    def get_permissions(self):
+        if self.action == "accept":
+            return [IsAuthenticated(), IsShopper()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=s.AssignmentCreateSerializer,
+        responses={201: s.AssignmentSerializer},
+        summary="Offer a visit to a shopper (head office)",
+    )
+    def create(self, request: Request) -> Response:
+        data = s.AssignmentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = assignment_services.assignment_create(
+            brand=_brand(request), **data.validated_data
+        )
+        return Response(self.get_serializer(assignment).data, status=201)
+
+    @extend_schema(request=None, responses=s.AssignmentSerializer, summary="Accept an offer")
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str | None = None) -> Response:
+        assignment = get_object_or_404(
+            selectors.assignments_visible_to(request.user).filter(shopper=request.user), pk=pk
+        )
+        assignment = assignment_services.assignment_accept(assignment=assignment)
+        return Response(self.get_serializer(assignment).data)
+
+
+class SubmissionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.SubmissionSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.submissions_visible_to(self.request.user)
+
+    @extend_schema(
+        request=s.SubmissionCreateSerializer,
+        responses={
+            201: s.SubmissionSerializer,
+            200: OpenApiResponse(s.SubmissionSerializer, description="A replay of a stored one"),
+            409: OpenApiResponse(
+                description="client_id reused with another body, or a second "
+                "submission for the assignment"
+            ),
+        },
+        summary="Send a visit's answers (idempotent on client_id)",
+    )
+    def create(self, request: Request) -> Response:
+        data = s.SubmissionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        assignment = (
+            selectors.assignments_visible_to(request.user)
+            .filter(pk=fields.pop("assignment"), shopper=request.user)
+            .first()
+        )
+        if assignment is None:
+            raise ValidationError({"assignment": ["Unknown assignment."]})
+        submission, created = submission_services.submission_create(
+            shopper=request.user, assignment=assignment, **fields
+        )
+        submission = self.get_queryset().get(pk=submission.pk)
+        return Response(
+            self.get_serializer(submission).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request={"multipart/form-data": s.PhotoUploadSerializer},
+        responses={201: s.PhotoSerializer, 200: s.PhotoSerializer},
+        summary="Upload one photo of a submission (idempotent on client_id)",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        submission = get_object_or_404(
+            selectors.submissions_visible_to(request.user).filter(shopper=request.user), pk=pk
+        )
+        data = s.PhotoUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["image"]
+        photo, created = photo_services.photo_attach(
+            submission=submission,
+            client_id=data.validated_data["client_id"],
+            item=data.validated_data["item"],
+            upload=upload,
+        )
+        return Response(
+            s.PhotoSerializer(photo, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Scored audits of the branches the caller may see"),
+    retrieve=extend_schema(summary="One scored audit, with answers, photos and its score"),
+)
+class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.AuditSerializer
+    filterset_fields = {"assignment__branch": ["exact"], "started_at": ["gte", "lt"]}
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.audits_visible_to(self.request.user)
+
+
+class PhotoFileView(APIView):
+    """Serves a stripped photo only to those who may read its submission (404 otherwise)."""
+
+    variant = "image"
+
+    @extend_schema(
+        responses={(200, "image/jpeg"): OpenApiResponse(description="The stripped JPEG")},
+        summary="Download a photo (permission-checked)",
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        photo = get_object_or_404(
+            Photo.objects.filter(
+                submission__in=selectors.submissions_visible_to(request.user).values("pk")
+            ),
+            pk=pk,
+        )
+        field = getattr(photo, self.variant)
+        response = FileResponse(field.open("rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class PhotoThumbnailView(PhotoFileView):
+    variant = "thumbnail"

@@ -1,0 +1,32 @@
+"""Touchpoint's models, one module per topic."""
+
+from .checklists import ChecklistTemplate, ChecklistVersion
+from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, User
+from .scores import Score
+from .visits import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Photo,
+    Submission,
+    SubmissionStatus,
+)
+
+__all__ = [
+    "Answer",
+    "Assignment",
+    "AssignmentStatus",
+    "Branch",
+    "Brand",
+    "ChecklistTemplate",
+    "ChecklistVersion",
+    "Franchisee",
+    "Membership",
+    "Photo",
+    "Region",
+    "Role",
+    "Score",
+    "Submission",
+    "SubmissionStatus",
+    "User",
+]

@@ -1,0 +1,161 @@
+"""Visits: assignments offered to shoppers, the submissions they send, answers and photos."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+
+from .checklists import ChecklistVersion
+from .organisation import Branch
+
+
+class AssignmentStatus(models.TextChoices):
+    OFFERED = "offered", "Offered"
+    ACCEPTED = "accepted", "Accepted"
+    SUBMITTED = "submitted", "Submitted"
+    SCORED = "scored", "Scored"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class Assignment(models.Model):
+    """A visit a shopper is asked to make: where, with which checklist version, and when."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="assignments")
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    checklist = models.ForeignKey(
+        ChecklistVersion, on_delete=models.PROTECT, related_name="assignments"
+    )
+    scenario = models.TextField(blank=True)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.OFFERED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["window_start", "id"]
+        indexes = [models.Index(fields=["shopper", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(window_end__gt=models.F("window_start")),
+                name="assignment_window_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch} for {self.shopper} ({self.status})"
+
+
+class SubmissionStatus(models.TextChoices):
+    AWAITING_MEDIA = "awaiting_media", "Awaiting photos"
+    QUEUED = "queued", "Queued for scoring"
+    SCORED = "scored", "Scored"
+
+
+class Submission(models.Model):
+    """What a shopper's phone sent for one assignment.
+
+    `client_id` is made on the phone before the first try, so a retry after a lost response
+    finds the same row; `payload_hash` tells such a replay from a conflicting second body.
+    """
+
+    assignment = models.OneToOneField(
+        Assignment, on_delete=models.PROTECT, related_name="submission"
+    )
+    shopper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submissions"
+    )
+    client_id = models.UUIDField()
+    payload_hash = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    photo_count = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.AWAITING_MEDIA
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shopper", "client_id"], name="submission_unique_client_id"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} ({self.status})"
+
+
+class Answer(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
+    item = models.CharField(max_length=100)
+    value = models.JSONField(null=True, blank=True)
+    na = models.BooleanField(default=False)
+    comment = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["submission", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "item"], name="answer_unique_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item}={'N/A' if self.na else self.value!r}"
+
+
+def _photo_storage():
+    """The storage set up as "photos" in settings (filesystem or S3-compatible)."""
+    return storages["photos"]
+
+
+def _photo_path(photo: Photo, filename: str) -> str:
+    return f"photos/{photo.submission_id}/{photo.client_id}/{filename}"
+
+
+class Photo(models.Model):
+    """A re-encoded, metadata-free copy of an uploaded photo, with its evidence fields.
+
+    The original bytes are never kept (they carry the shopper's EXIF); what proves the visit
+    (capture time, GPS) is copied out first into fields only staff can see.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="photos")
+    client_id = models.UUIDField()
+    item = models.CharField(max_length=100, blank=True)
+    sha256 = models.CharField(max_length=64)
+    perceptual_hash = models.CharField(max_length=32, blank=True)
+    image = models.FileField(upload_to=_photo_path, storage=_photo_storage, max_length=300)
+    thumbnail = models.FileField(upload_to=_photo_path, storage=_photo_storage, max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    original_format = models.CharField(max_length=10)
+    original_bytes = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(null=True, blank=True)
+    gps_latitude = models.FloatField(null=True, blank=True)
+    gps_longitude = models.FloatField(null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "uploaded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "client_id"], name="photo_unique_client_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.client_id} of submission {self.submission_id}"

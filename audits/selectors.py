@@ -1,0 +1,198 @@
+"""Scoped reads: every queryset a caller may see is built here, and only here.
+
+Views never filter by role themselves; they ask for `<thing>_visible_to(user)`, so a new
+endpoint cannot forget a permission. An object outside the scope is a 404 to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, wraps
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from .models import (
+    Assignment,
+    Branch,
+    Brand,
+    ChecklistVersion,
+    Franchisee,
+    Membership,
+    Region,
+    Role,
+    Score,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one user's memberships let them reach, computed once per request."""
+
+    user: User
+
+    @cached_property
+    def memberships(self) -> tuple[Membership, ...]:
+        if not self.user.is_authenticated:
+            return ()
+        return tuple(Membership.objects.filter(user=self.user))
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.user.is_superuser) or any(m.role == Role.ADMIN for m in self.memberships)
+
+    def brand_ids(self, *roles: str) -> set[int]:
+        return {m.brand_id for m in self.memberships if m.role in roles and m.brand_id}
+
+    @property
+    def staff_brand_ids(self) -> set[int]:
+        """Brands whose whole network this user sees (head office and reviewers)."""
+        return self.brand_ids(Role.HEAD_OFFICE, Role.REVIEWER)
+
+    @property
+    def head_office_brand_ids(self) -> set[int]:
+        return self.brand_ids(Role.HEAD_OFFICE)
+
+    @property
+    def owned_franchisee_ids(self) -> set[int]:
+        return {m.franchisee_id for m in self.memberships if m.role == Role.OWNER}
+
+    @property
+    def is_shopper(self) -> bool:
+        return any(m.role == Role.SHOPPER for m in self.memberships)
+
+    @property
+    def roles(self) -> list[str]:
+        return sorted(
+            {m.role for m in self.memberships} | ({Role.ADMIN} if self.is_admin else set())
+        )
+
+    def sees_shopper_of(self, submission: Submission) -> bool:
+        """Whether this user may learn who made a visit: never an owner, as such."""
+        if self.is_admin or submission.shopper_id == self.user.pk:
+            return True
+        return submission.assignment.branch.brand_id in self.staff_brand_ids
+
+    def head_office_brand(self) -> Brand | None:
+        """The single brand a head-office user acts for, implied on writes."""
+        ids = sorted(self.head_office_brand_ids)
+        return Brand.objects.get(pk=ids[0]) if ids else None
+
+
+def access_for(user: User) -> Access:
+    """The user's access, cached on the user object so a request loads memberships once."""
+    cached = getattr(user, "_touchpoint_access", None)
+    if cached is None:
+        cached = Access(user)
+        if user.is_authenticated:
+            user._touchpoint_access = cached
+    return cached
+
+
+def _authenticated_only(selector: Callable[[User], QuerySet]) -> Callable[[User], QuerySet]:
+    """An anonymous caller (or schema generation) sees nothing, whatever the selector."""
+
+    @wraps(selector)
+    def scoped(user: User) -> QuerySet:
+        queryset = selector(user)
+        return queryset if user.is_authenticated else queryset.none()
+
+    return scoped
+
+
+def _branch_scope(access: Access, prefix: str = "") -> Q:
+    """Q over branches (optionally through `prefix`) that head office or owners may see."""
+    if access.is_admin:
+        return Q()
+    return Q(**{f"{prefix}brand_id__in": access.staff_brand_ids}) | Q(
+        **{f"{prefix}franchisee_id__in": access.owned_franchisee_ids}
+    )
+
+
+@_authenticated_only
+def branches_visible_to(user: User) -> QuerySet[Branch]:
+    access = access_for(user)
+    return Branch.objects.filter(_branch_scope(access)).select_related("franchisee", "region")
+
+
+@_authenticated_only
+def regions_visible_to(user: User) -> QuerySet[Region]:
+    access = access_for(user)
+    if access.is_admin:
+        return Region.objects.all()
+    return Region.objects.filter(brand_id__in=access.staff_brand_ids)
+
+
+@_authenticated_only
+def franchisees_visible_to(user: User) -> QuerySet[Franchisee]:
+    access = access_for(user)
+    if access.is_admin:
+        return Franchisee.objects.all()
+    return Franchisee.objects.filter(
+        Q(brand_id__in=access.staff_brand_ids) | Q(id__in=access.owned_franchisee_ids)
+    )
+
+
+@_authenticated_only
+def shoppers_visible_to(user: User) -> QuerySet[User]:
+    """Shopper accounts head office may manage and assign; never visible to owners."""
+    access = access_for(user)
+    shoppers = User.objects.filter(memberships__role=Role.SHOPPER)
+    if not access.is_admin:
+        shoppers = shoppers.filter(memberships__brand_id__in=access.staff_brand_ids)
+    return shoppers.distinct().order_by("username")
+
+
+@_authenticated_only
+def checklists_visible_to(user: User) -> QuerySet[ChecklistVersion]:
+    """Versions of the caller's brands, and any version pinned by the shopper's assignments."""
+    access = access_for(user)
+    versions = ChecklistVersion.objects.select_related("template")
+    if access.is_admin:
+        return versions
+    return versions.filter(
+        Q(template__brand_id__in=access.staff_brand_ids) | Q(assignments__shopper_id=user.pk)
+    ).distinct()
+
+
+@_authenticated_only
+def assignments_visible_to(user: User) -> QuerySet[Assignment]:
+    """A shopper's own assignments; head office sees its brand's."""
+    access = access_for(user)
+    assignments = Assignment.objects.select_related("branch", "checklist__template")
+    if access.is_admin:
+        return assignments
+    return assignments.filter(
+        Q(shopper_id=user.pk) | Q(branch__brand_id__in=access.head_office_brand_ids)
+    )
+
+
+def _current_scores() -> Prefetch:
+    return Prefetch(
+        "scores", queryset=Score.objects.filter(is_current=True), to_attr="current_scores"
+    )
+
+
+@_authenticated_only
+def submissions_visible_to(user: User) -> QuerySet[Submission]:
+    """Its shopper, the brand's head office and reviewers, and owners of the branch."""
+    access = access_for(user)
+    submissions = Submission.objects.select_related(
+        "assignment__branch__franchisee", "assignment__branch__region", "shopper"
+    ).prefetch_related("photos", "answers", _current_scores())
+    if access.is_admin:
+        return submissions
+    return submissions.filter(Q(shopper_id=user.pk) | _branch_scope(access, "assignment__branch__"))
+
+
+@_authenticated_only
+def audits_visible_to(user: User) -> QuerySet[Submission]:
+    """Scored audits of the branches the caller may see (a shopper's own work excluded)."""
+    access = access_for(user)
+    audits = submissions_visible_to(user).filter(status=SubmissionStatus.SCORED)
+    if access.is_admin:
+        return audits
+    return audits.filter(_branch_scope(access, "assignment__branch__"))

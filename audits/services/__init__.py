@@ -1,0 +1,1 @@
+"""Every write to Touchpoint's data goes through a function here (keyword-only, typed)."""

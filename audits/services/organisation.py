@@ -1,0 +1,76 @@
+"""Head office builds its network: regions, franchisees, branches and shopper accounts."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework.exceptions import ValidationError
+
+from audits.models import Branch, Brand, Franchisee, Membership, Region, Role, User
+
+
+def region_create(*, brand: Brand, name: str) -> Region:
+    if Region.objects.filter(brand=brand, name=name).exists():
+        raise ValidationError({"name": ["This brand already has a region of that name."]})
+    return Region.objects.create(brand=brand, name=name)
+
+
+def franchisee_create(*, brand: Brand, name: str) -> Franchisee:
+    if Franchisee.objects.filter(brand=brand, name=name).exists():
+        raise ValidationError({"name": ["This brand already has a franchisee of that name."]})
+    return Franchisee.objects.create(brand=brand, name=name)
+
+
+def branch_create(
+    *,
+    brand: Brand,
+    name: str,
+    franchisee: Franchisee,
+    latitude: float,
+    longitude: float,
+    timezone: str = "UTC",
+    address: str = "",
+    region: Region | None = None,
+) -> Branch:
+    errors = {}
+    if franchisee.brand_id != brand.pk:
+        errors["franchisee"] = ["Unknown franchisee."]
+    if region is not None and region.brand_id != brand.pk:
+        errors["region"] = ["Unknown region."]
+    if errors:
+        raise ValidationError(errors)
+    branch = Branch(
+        brand=brand,
+        name=name,
+        franchisee=franchisee,
+        region=region,
+        address=address,
+        latitude=latitude,
+        longitude=longitude,
+        timezone=timezone,
+    )
+    try:
+        branch.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+    branch.save()
+    return branch
+
+
+@transaction.atomic
+def shopper_create(*, brand: Brand | None, username: str, password: str, email: str = "") -> User:
+    """Create a shopper account; the password is checked by Django's validators."""
+    user = User(username=username, email=email)
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from exc
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise ValidationError({"username": ["A user with that username already exists."]}) from exc
+    Membership.objects.create(user=user, role=Role.SHOPPER, brand=brand)
+    return user

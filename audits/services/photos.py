@@ -1,0 +1,110 @@
+"""Attaching photos to a submission, one request per photo so a phone retries just one."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from audits.exceptions import Conflict, PayloadTooLarge, UnsupportedMedia
+from audits.images import PhotoRejected, ProcessedPhoto, process_photo
+from audits.models import Photo, Submission, SubmissionStatus
+from audits.services.submissions import submission_queue_for_scoring
+
+
+def _read_upload(upload: UploadedFile) -> bytes:
+    if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
+        raise PayloadTooLarge(
+            f"image: the file is {upload.size} bytes; the limit is {settings.PHOTO_MAX_BYTES}."
+        )
+    return upload.read()
+
+
+def _process(data: bytes) -> ProcessedPhoto:
+    """Decode, check and strip the photo, turning refusals into the matching 4xx."""
+    try:
+        return process_photo(
+            data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
+        )
+    except PhotoRejected as exc:
+        if exc.code == "too_large":
+            raise PayloadTooLarge(f"image: {exc.message}") from exc
+        if exc.code == "unsupported_format":
+            raise UnsupportedMedia(f"image: {exc.message}") from exc
+        raise ValidationError({"image": [exc.message]}, code=exc.code) from exc
+
+
+def _replay_or_conflict(existing: Photo, sha256: str) -> tuple[Photo, bool]:
+    if existing.sha256 != sha256:
+        raise Conflict("This photo client_id was already used for a different image.")
+    return existing, False
+
+
+def _aware(value: datetime | None, tz_name: str) -> datetime | None:
+    """EXIF times often lack an offset: read them in the branch's time zone."""
+    if value is None or timezone.is_aware(value):
+        return value
+    import zoneinfo
+
+    return value.replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
+
+
+def photo_attach(
+    *, submission: Submission, client_id: uuid.UUID, upload: UploadedFile, item: str = ""
+) -> tuple[Photo, bool]:
+    """Store one photo of a submission; returns (photo, created).
+
+    The same client_id with the same bytes is a replay (200), with other bytes a conflict
+    (409). When the last announced photo arrives the submission is queued for scoring.
+    """
+    data = _read_upload(upload)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = submission.photos.filter(client_id=client_id).first()
+    if existing is not None:
+        return _replay_or_conflict(existing, sha256)
+    if item and item not in {i.key for i in submission.assignment.checklist.checklist.items()}:
+        raise ValidationError({"item": [f"Unknown item '{item}'."]})
+
+    processed = _process(data)  # CPU-heavy: done before any row is locked
+    try:
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
+            received = locked.photos.count()
+            if received >= locked.photo_count:
+                raise Conflict(
+                    f"All {locked.photo_count} announced photo(s) were already received."
+                )
+            photo = Photo(
+                submission=locked,
+                client_id=client_id,
+                item=item,
+                sha256=sha256,
+                perceptual_hash=processed.perceptual_hash,
+                width=processed.width,
+                height=processed.height,
+                original_format=processed.original_format,
+                original_bytes=len(data),
+                taken_at=_aware(processed.taken_at, submission.assignment.branch.timezone),
+                gps_latitude=processed.latitude,
+                gps_longitude=processed.longitude,
+            )
+            photo.image.save("photo.jpg", ContentFile(processed.image_jpeg), save=False)
+            photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail_jpeg), save=False)
+            photo.save()
+            if received + 1 == locked.photo_count and (
+                locked.status == SubmissionStatus.AWAITING_MEDIA
+            ):
+                submission_queue_for_scoring(submission=locked)
+    except IntegrityError:
+        existing = submission.photos.filter(client_id=client_id).first()
+        if existing is None:
+            raise
+        return _replay_or_conflict(existing, sha256)
+    return photo, True

@@ -1,0 +1,178 @@
+"""Receiving a visit from a phone: idempotent, all-or-nothing, and queued for scoring on commit.
+
+Phones work offline and retry on flaky networks, so every write here is keyed by an id the
+phone made (`client_id`): the same request sent twice gives the same row, never a second one,
+and a different body under the same id is a conflict, not an overwrite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from audits.exceptions import Conflict
+from audits.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from scoring.answers import AnswersError, parse_answers, validate_answers
+
+OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+
+
+def payload_fingerprint(payload: Mapping[str, Any]) -> str:
+    """A stable hash of a request body, to tell a replay from a conflicting second body."""
+    canonical = json.dumps(payload, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay_or_conflict(existing: Submission, fingerprint: str) -> tuple[Submission, bool]:
+    if existing.payload_hash != fingerprint:
+        raise Conflict("This client_id was already used for a different submission.")
+    return existing, False
+
+
+def submission_create(
+    *,
+    shopper: User,
+    assignment: Assignment,
+    client_id: uuid.UUID,
+    started_at: datetime,
+    finished_at: datetime,
+    answers: Sequence[Mapping[str, Any]],
+    location: Mapping[str, float] | None = None,
+    photo_count: int = 0,
+) -> tuple[Submission, bool]:
+    """Store a submission and its answers, or return the one a replay already stored.
+
+    Returns (submission, created). Raises Conflict for a reused client_id with another body
+    or a second submission for the assignment, and ValidationError naming each bad item;
+    nothing is stored unless everything is valid.
+    """
+    fingerprint = payload_fingerprint(
+        {
+            "assignment": assignment.pk,
+            "client_id": client_id,
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "location": location,
+            "photo_count": photo_count,
+            "answers": list(answers),
+        }
+    )
+    existing = Submission.objects.filter(shopper=shopper, client_id=client_id).first()
+    if existing is not None:
+        return _replay_or_conflict(existing, fingerprint)
+    if assignment.shopper_id != shopper.pk:
+        raise ValidationError({"assignment": ["This assignment is not yours."]})
+    if Submission.objects.filter(assignment=assignment).exists():
+        raise Conflict("This assignment already has a submission.")
+    if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
+        raise Conflict(f"This assignment is {assignment.status} and takes no submission.")
+    if finished_at < started_at:
+        raise ValidationError({"finished_at": ["The visit cannot finish before it started."]})
+
+    try:
+        parsed = parse_answers(answers)
+    except AnswersError as exc:
+        raise ValidationError(exc.errors) from exc
+    errors = validate_answers(assignment.checklist.checklist, parsed)
+    if errors:
+        # Name each offending item: attr "answers.<item key>" in the error body.
+        raise ValidationError(
+            {key if key == "answers" else f"answers.{key}": msgs for key, msgs in errors.items()}
+        )
+
+    try:
+        with transaction.atomic():
+            submission = _store(
+                shopper=shopper,
+                assignment=assignment,
+                client_id=client_id,
+                fingerprint=fingerprint,
+                started_at=started_at,
+                finished_at=finished_at,
+                location=location or {},
+                photo_count=photo_count,
+                answers=parsed,
+            )
+    except IntegrityError:
+        # Two retries raced past the checks above; the loser reads what the winner stored.
+        existing = Submission.objects.filter(shopper=shopper, client_id=client_id).first()
+        if existing is not None:
+            return _replay_or_conflict(existing, fingerprint)
+        raise Conflict("This assignment already has a submission.") from None
+    return submission, True
+
+
+def _store(
+    *,
+    shopper: User,
+    assignment: Assignment,
+    client_id: uuid.UUID,
+    fingerprint: str,
+    started_at: datetime,
+    finished_at: datetime,
+    location: Mapping[str, float],
+    photo_count: int,
+    answers: Sequence[Any],
+) -> Submission:
+    submission = Submission.objects.create(
+        assignment=assignment,
+        shopper=shopper,
+        client_id=client_id,
+        payload_hash=fingerprint,
+        started_at=started_at,
+        finished_at=finished_at,
+        latitude=location.get("latitude"),
+        longitude=location.get("longitude"),
+        accuracy_m=location.get("accuracy_m"),
+        photo_count=photo_count,
+    )
+    Answer.objects.bulk_create(
+        Answer(
+            submission=submission,
+            item=answer.item,
+            value=None if answer.na else answer.value,
+            na=answer.na,
+            comment=answer.comment,
+            position=position,
+        )
+        for position, answer in enumerate(answers)
+    )
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED)
+    assignment.status = AssignmentStatus.SUBMITTED
+    if photo_count == 0:
+        submission_queue_for_scoring(submission=submission)
+    return submission
+
+
+def submission_queue_for_scoring(*, submission: Submission) -> None:
+    """Mark a complete submission queued and send its scoring task once the commit lands.
+
+    Sending on commit means a worker never looks for a row it cannot see yet; if the process
+    dies between commit and send, `requeue_stuck_submissions` finds the row and sends again.
+    """
+    from audits.tasks import score_submission  # tasks import services; import late
+
+    now = timezone.now()
+    Submission.objects.filter(pk=submission.pk).update(
+        status=SubmissionStatus.QUEUED, queued_at=now
+    )
+    submission.status = SubmissionStatus.QUEUED
+    submission.queued_at = now
+    submission_id = submission.pk
+    transaction.on_commit(lambda: score_submission.delay(submission_id))
