@@ -1,0 +1,52 @@
+"""Helpers for API tests: authenticated clients, request bodies and test images."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import timedelta
+
+from django.utils import timezone
+from factories import AssignmentFactory, good_answers
+from PIL import Image
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+
+def client_for(user=None) -> APIClient:
+    """An API client carrying a real JWT for `user` (anonymous when None)."""
+    client = APIClient()
+    if user is not None:
+        token = RefreshToken.for_user(user).access_token
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def submission_body(assignment, **overrides) -> dict:
+    """A valid POST /submissions/ body for `assignment` (SMALL_CHECKLIST answers)."""
+    started = timezone.now() - timedelta(hours=2)
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "assignment": assignment.pk,
+        "started_at": started.isoformat(),
+        "finished_at": (started + timedelta(minutes=25)).isoformat(),
+        "location": {"latitude": 53.795, "longitude": -1.548, "accuracy_m": 12.0},
+        "photo_count": 0,
+        "answers": good_answers(),
+    }
+    body.update(overrides)
+    return body
+
+
+def jpeg_bytes(color=(200, 30, 30), size=(64, 48)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def new_assignment(world, shopper=None, branch=None):
+    return AssignmentFactory(
+        branch=branch or world.branch_a1,
+        shopper=shopper or world.shopper,
+        checklist=world.checklist,
+    )
