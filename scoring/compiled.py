@@ -84,10 +84,7 @@ class CompiledChecklist:
     section_dimensions: tuple[str, ...]
     section_weights: tuple[Fraction | None, ...]
     denominator: int
-
-    @property
-    def has_section_weights(self) -> bool:
-        return any(weight is not None for weight in self.section_weights)
+    has_section_weights: bool
 
     def visible_keys(self, answers_by_key: Mapping[str, Answer]) -> set[str]:
         """Keys of the items shown for these answers, evaluating show_if in checklist order."""
@@ -184,4 +181,5 @@ def _compile(checklist: Checklist) -> CompiledChecklist:
         section_dimensions=tuple(section.dimension for section in checklist.sections),
         section_weights=tuple(section.weight for section in checklist.sections),
         denominator=denominator,
+        has_section_weights=any(section.weight is not None for section in checklist.sections),
     )

@@ -124,18 +124,28 @@ def _pooled_by_dimension(
 def _weighted_mean(
     scores: Sequence[Fraction | None], weights: Sequence[Fraction | None]
 ) -> Fraction | None:
-    """Mean of the sections that have a score; unweighted sections weigh 1."""
-    total = ZERO
-    total_weight = ZERO
+    """Mean of the sections that have a score; unweighted sections weigh 1.
+
+    Summed as one integer numerator and denominator and reduced once at the end: a third of
+    the scoring time went into intermediate `Fraction` reductions before.
+    """
+    numerator, denominator = 0, 1
+    weight_numerator, weight_denominator = 0, 1
     for section_score, weight in zip(scores, weights, strict=True):
         if section_score is None:
             continue
         weight = Fraction(1) if weight is None else weight
-        total += weight * section_score
-        total_weight += weight
-    if total_weight == 0:
+        term_numerator = weight.numerator * section_score.numerator
+        term_denominator = weight.denominator * section_score.denominator
+        numerator = numerator * term_denominator + term_numerator * denominator
+        denominator *= term_denominator
+        weight_numerator = weight_numerator * weight.denominator + weight.numerator * (
+            weight_denominator
+        )
+        weight_denominator *= weight.denominator
+    if weight_numerator == 0:
         return None
-    return total / total_weight
+    return Fraction(numerator * weight_denominator, denominator * weight_numerator)
 
 
 def _rounded(value: Fraction | None) -> float | None:
