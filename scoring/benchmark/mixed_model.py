@@ -122,11 +122,13 @@ def fit_crossed(
         raise ValueError("branch and shopper codes must lie in 0..levels-1")
 
     system = _System.build(y, branch, shopper, q_b, q_s, dense_limit)
+    if ratios is not None:
+        lam = np.sqrt(np.maximum(np.asarray(ratios, dtype=float), 0.0))
+        return _finish(system, lam, [])
     notes: list[str] = []
     free = [True, True]
-    for k, (name, counts) in enumerate(
-        (("branch", system.counts[0]), ("shopper", system.counts[1]))
-    ):
+    for k, name in enumerate(("branch", "shopper")):
+        counts = system.counts[k]
         if np.count_nonzero(counts) < 2:
             free[k] = False
             notes.append(f"{name} variance fixed at 0: fewer than two {name}es with audits")
@@ -139,18 +141,12 @@ def fit_crossed(
     if n < 2:
         notes.append("one audit: no variance can be estimated")
         free = [False, False]
-    if n >= 2 and system.yty - system.ysum**2 / n <= 1e-12 * max(system.yty, 1.0):
+    elif system.yty - system.ysum**2 / n <= 1e-12 * max(system.yty, 1.0):
         notes.append("all scores equal: every variance is 0")
         free = [False, False]
-
-    if ratios is not None:
-        lam = np.sqrt(np.maximum(np.asarray(ratios, dtype=float), 0.0)) * np.array(free)
-    elif any(free):
-        lam = _optimise(system, free)
-    else:
-        lam = np.zeros(2)
+    lam = _optimise(system, free) if any(free) else np.zeros(2)
     for k, name in enumerate(("branch", "shopper")):
-        if free[k] and ratios is None and lam[k] == 0.0:
+        if free[k] and lam[k] == 0.0:
             notes.append(f"{name} variance estimated at the boundary 0")
     return _finish(system, lam, notes)
 

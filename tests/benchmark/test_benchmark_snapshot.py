@@ -1,0 +1,171 @@
+"""A whole league-table snapshot: shape, order, intervals, change, windows and storage."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+
+import pytest
+from benchmark_data import brand_records
+
+from scoring.benchmark import AuditRecord, Snapshot, UnitInfo, build_snapshot
+
+BRANCH_KEYS = {
+    "id", "name", "n", "raw_mean", "fair_score", "fair_se", "interval", "percentile",
+    "percentile_interval", "rank", "change", "change_p_value", "change_significant",
+    "few_audits", "critical_failures", "critical_failure_rate", "members", "region_id",
+    "franchisee_id", "region_percentile", "region_percentile_interval", "region_rank",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def brand():
+    return brand_records()
+
+
+@pytest.fixture(scope="module")
+def snapshot(brand):
+    records, units = brand
+    return build_snapshot(records, units, period="2026-Q3", draws=300)
+
+
+def test_rows_are_ordered_by_fair_score_with_ranks_1_to_n(snapshot):
+    for level, count in (("branch", 24), ("franchisee", 6), ("region", 3)):
+        rows = snapshot.rows[level]
+        assert len(rows) == count
+        assert [row.rank for row in rows] == list(range(1, count + 1))
+        scores = [row.fair_score for row in rows]
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_every_interval_contains_its_point(snapshot):
+    for rows in snapshot.rows.values():
+        for row in rows:
+            assert row.interval[0] < row.fair_score < row.interval[1]
+            assert row.percentile_interval[0] <= row.percentile <= row.percentile_interval[1]
+            assert 0.0 <= row.critical_failure_rate <= 1.0
+    for row in snapshot.rows["branch"]:
+        low, high = row.region_percentile_interval
+        assert low <= row.region_percentile <= high
+    for shopper in snapshot.shoppers:
+        assert shopper.interval[0] <= shopper.leniency <= shopper.interval[1]
+
+
+def test_branch_rows_carry_their_network_and_raw_mean(brand, snapshot):
+    records, _units = brand
+    row = next(r for r in snapshot.rows["branch"] if r.id == "b05")
+    mine = [r.score for r in records if r.branch_id == "b05"]
+    assert row.n == len(mine) == 4
+    assert row.raw_mean == pytest.approx(sum(mine) / len(mine))
+    assert (row.name, row.franchisee_id, row.region_id) == ("Branch 5", "f1", "r2")
+    assert row.critical_failures == sum(r.critical_failure for r in records if r.branch_id == "b05")
+    franchisee = next(r for r in snapshot.rows["franchisee"] if r.id == "f1")
+    members = [r for r in snapshot.rows["branch"] if r.franchisee_id == "f1"]
+    assert franchisee.members == 4 and franchisee.n == 16
+    assert franchisee.name == "Franchisee 1"
+    assert franchisee.fair_score == pytest.approx(sum(m.fair_score for m in members) / 4)
+    # Averaging four branches is more certain than any one of them.
+    assert franchisee.fair_se < min(m.fair_se for m in members)
+
+
+def test_to_dict_is_json_and_reads_back(snapshot):
+    data = json.loads(json.dumps(snapshot.to_dict(), allow_nan=False))
+    assert set(data) == {
+        "period", "dimension", "rows", "quartiles", "shoppers", "variance_components", "settings"
+    }  # fmt: skip
+    assert set(data["rows"]["branch"][0]) == BRANCH_KEYS
+    assert set(data["shoppers"][0]) == {"shopper", "leniency", "interval", "n"}
+    assert set(data["quartiles"]["branch"]) == {"min", "q1", "median", "q3", "max"}
+    assert Snapshot.from_dict(data).to_dict() == data
+
+
+def test_same_seed_same_snapshot(brand, snapshot):
+    records, units = brand
+    again = build_snapshot(records, units, period="2026-Q3", draws=300)
+    assert again.to_dict() == snapshot.to_dict()
+
+
+def test_few_audits_badge_under_the_brand_minimum(brand):
+    records, units = brand
+    some = [r for r in records if not (r.branch_id == "b00" and r.audit_id != "a0")]
+    snap = build_snapshot(some, units, period="2026-Q3", min_audits=3, draws=50)
+    badges = {row.id: row.few_audits for row in snap.rows["branch"]}
+    assert badges["b00"] is True
+    assert not any(flag for key, flag in badges.items() if key != "b00")
+
+
+def test_a_real_jump_is_flagged_and_noise_is_not(brand, snapshot):
+    _records, units = brand
+    later, _ = brand_records(seed=3, prefix="n", shift={"b03": 40.0}, visited_on=date(2026, 11, 1))
+    current = build_snapshot(later, units, period="2026-Q4", previous=snapshot.to_dict(), draws=100)
+    rows = {row.id: row for row in current.rows["branch"]}
+    assert rows["b03"].change_significant
+    assert rows["b03"].change > 10
+    assert sum(row.change_significant for row in rows.values()) == 1
+    assert current.settings["previous_period"] == "2026-Q3"
+
+
+def test_previous_snapshot_must_be_of_the_same_dimension(brand, snapshot):
+    records, units = brand
+    with pytest.raises(ValueError):
+        build_snapshot(records, units, period="2026-Q4", dimension="service", previous=snapshot)
+
+
+def test_dimension_snapshots_count_only_audits_that_scored_it(brand):
+    records, units = brand
+    snap = build_snapshot(records, units, period="2026-Q3", dimension="cleanliness", draws=50)
+    scored = [r for r in records if r.dimension_scores["cleanliness"] is not None]
+    assert snap.variance_components.n_audits == len(scored) == len(records) // 2
+    service = build_snapshot(records, units, period="2026-Q3", dimension="service", draws=50)
+    assert service.variance_components.brand_mean == pytest.approx(
+        build_snapshot(records, units, period="2026-Q3", draws=50).variance_components.brand_mean
+        - 5.0
+    )
+
+
+def test_a_longer_shopper_window_informs_leniency_but_not_the_table(brand, snapshot):
+    records, units = brand
+    earlier, _ = brand_records(seed=11, prefix="e", visited_on=date(2026, 2, 1))
+    snap = build_snapshot(
+        records, units, period="2026-Q3", shopper_window_records=earlier + records, draws=50
+    )
+    assert len(snap.rows["branch"]) == 24
+    assert {row.n for row in snap.rows["branch"]} == {4}
+    assert snap.settings["window_audits"] == len(earlier)
+    assert sum(s.n for s in snap.shoppers) == len(records) + len(earlier)
+    assert snap.variance_components.n_audits == len(records) + len(earlier)
+    raw = {row.id: row.raw_mean for row in snapshot.rows["branch"]}
+    assert {row.id: row.raw_mean for row in snap.rows["branch"]} == raw
+
+
+def test_tiny_brands_give_finite_tables():
+    units = {"b1": UnitInfo("b1", "Only", "f1", "r1")}
+    one = AuditRecord("x", "b1", "s1", 77.0, True, date(2026, 8, 1))
+    snap = build_snapshot([one], units, period="2026-Q3", draws=20)
+    json.dumps(snap.to_dict(), allow_nan=False)
+    (row,) = snap.rows["branch"]
+    assert (row.fair_score, row.percentile, row.rank, row.few_audits) == (77.0, 50.0, 1, True)
+    assert row.critical_failure_rate == 1.0
+    empty = build_snapshot([], units, period="2026-Q3")
+    assert empty.rows["branch"] == () and empty.quartiles["branch"] is None
+    json.dumps(empty.to_dict(), allow_nan=False)
+
+
+def test_branches_without_metadata_still_rank():
+    records = [
+        AuditRecord(f"a{i}", f"b{i % 3}", f"s{i % 4}", 60.0 + i, False, date(2026, 8, 1))
+        for i in range(12)
+    ]
+    snap = build_snapshot(records, {}, period="2026-Q3", draws=20)
+    assert {row.name for row in snap.rows["branch"]} == {"b0", "b1", "b2"}
+    assert snap.rows["franchisee"] == () and snap.rows["region"] == ()
+    assert all(math.isfinite(row.fair_score) for row in snap.rows["branch"])
+
+
+def test_duplicate_audits_and_bad_periods_are_refused(brand):
+    records, units = brand
+    with pytest.raises(ValueError):
+        build_snapshot(records + records[:1], units, period="2026-Q3")
+    with pytest.raises(ValueError):
+        build_snapshot(records, units, period="Q3 2026")
