@@ -364,15 +364,18 @@ def _optimise(system: _System, free: list[bool]) -> np.ndarray:
         lam[index] = np.exp(x)
         return lam
 
+    # Per degree of freedom, so that the optimiser's first step is of a sensible size.
+    scale = 1.0 / max(system.n - 1, 1)
+
     def objective(x: np.ndarray):
         try:
             factor = _factorise(system, lambdas(x))
         except (np.linalg.LinAlgError, RuntimeError):
             return (np.inf, np.zeros(len(index))) if dense else np.inf
-        value = _deviance(system, factor)
+        value = scale * _deviance(system, factor)
         if not dense:
             return value
-        return value, _gradient(system, factor)[index]
+        return value, scale * _gradient(system, factor)[index]
 
     start = np.log(_moment_start(system)[index])
     result = minimize(
@@ -381,10 +384,10 @@ def _optimise(system: _System, free: list[bool]) -> np.ndarray:
         jac=dense,
         method="L-BFGS-B",
         bounds=[(np.log(_LAMBDA_MIN), np.log(_LAMBDA_MAX))] * len(index),
-        options={"ftol": 1e-13, "gtol": 1e-4, "maxiter": 100},
+        options={"ftol": 1e-12, "gtol": 1e-7, "maxiter": 100},
     )
     lam = lambdas(result.x)
-    best = result.fun
+    best = result.fun / scale
     # The deviance is flat near lambda = 0; a tiny lambda is compared with the boundary itself.
     for k in index:
         if lam[k] < 1e-2:
