@@ -50,3 +50,24 @@ def new_assignment(world, shopper=None, branch=None):
         shopper=shopper or world.shopper,
         checklist=world.checklist,
     )
+
+
+def scored_submission(world, *, shopper=None, branch=None, answers=None, started_at=None):
+    """A submission stored and scored through the real services (no HTTP, no worker)."""
+    from audits.services.scoring import submission_score
+    from audits.services.submissions import submission_create
+
+    assignment = new_assignment(world, shopper=shopper, branch=branch)
+    started = started_at or timezone.now() - timedelta(hours=2)
+    submission, _ = submission_create(
+        shopper=assignment.shopper,
+        assignment=assignment,
+        client_id=uuid.uuid4(),
+        started_at=started,
+        finished_at=started + timedelta(minutes=25),
+        answers=answers if answers is not None else good_answers(),
+        location={"latitude": 53.795, "longitude": -1.548, "accuracy_m": 12.0},
+    )
+    submission_score(submission_id=submission.pk)
+    submission.refresh_from_db()
+    return submission
