@@ -36,7 +36,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def ensure_installed() -> None:
     """Create the virtualenv and install the project with its dev extras, once per pyproject."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - runs before the venv, on any python3
         sys.exit(f"Touchpoint needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         print(f"Creating {VENV.relative_to(ROOT)} ...", flush=True)
