@@ -1,0 +1,706 @@
+"""Write the demo network and its audit history, fast enough for load-test sizes.
+
+Everything is inserted with `bulk_create` in batches inside one transaction, so a failed run
+leaves nothing behind and a repeated run finds either the whole demo or none of it. Audits
+are stored as the scoring worker would have left them: the answers in `Answer` rows, scored by
+the real engine on the published checklist (through `answers_as_data` and `score_fields`, the
+app's own mapping), the submission and its assignment marked scored.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+import zoneinfo
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Avg, Count, Q
+from django.utils import timezone
+
+from audits.demo.network import plan_network
+from audits.demo.pictures import receipt_jpeg, storefront_jpeg
+from audits.demo.visits import AnswerSimulator, VisitPlan, plan_visits
+from audits.images import process_photo
+from audits.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Branch,
+    Brand,
+    ChecklistVersion,
+    Franchisee,
+    Membership,
+    Photo,
+    Region,
+    Role,
+    Score,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from audits.services.checklists import checklist_publish
+from audits.services.scoring import answers_as_data, score_fields
+from audits.services.submissions import payload_fingerprint
+from scoring.engine import ENGINE_VERSION, score
+
+DEMO_BRAND = "Bramble & Bean"
+DEFAULT_PASSWORD = "touchpoint-demo"
+TEMPLATE_NAME = "Branch visit"
+CHECKLIST_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "default_checklist.json"
+
+# The five demo logins and what each is for (the README lists them too).
+DEMO_LOGINS = {
+    "shopper": "secret shopper with open assignments and past scored audits",
+    "owner": "franchise owner of a few branches",
+    "hq": "head office of the demo brand",
+    "reviewer": "reviewer at head office",
+    "admin": "Django admin superuser (/admin/)",
+}
+
+BATCH_SIZE = 5000  # rows per INSERT
+CHUNK_VISITS = 2000  # visits generated, scored and written at a time
+PHOTO_DAYS = 14  # only audits this recent get photos
+CURRENCIES = {"GB": "GBP", "DK": "DKK", "SE": "SEK", "NO": "NOK", "CZ": "CZK", "PL": "PLN"}
+CURRENCIES |= {"HU": "HUF", "CH": "CHF"}
+
+SCENARIOS = (
+    "Order a hot drink and a pastry to eat in; ask which blend they would recommend.",
+    "Order two drinks to take away and ask whether there is a dairy-free option.",
+    "Ask for an item that is often sold out and see what is offered instead.",
+    "Visit at a busy time; order food and a drink and note how long you wait.",
+    "Pay by card and ask about the loyalty scheme.",
+    "Order a drink to take away; ask for a receipt only if none is offered.",
+)
+
+
+class DemoExists(Exception):
+    """The demo brand is already there; seeding again would duplicate it."""
+
+
+class DemoConflict(Exception):
+    """Demo usernames are taken while the demo brand is missing: only --reset may replace them."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    seed: int = 42
+    branches: int = 24
+    shoppers: int = 12
+    months: int = 6
+    photos: int = 30  # audits that get a storefront and a receipt photo (the most recent)
+    visits_per_month: float = 4.2  # per branch, on average
+    password: str = DEFAULT_PASSWORD
+    end: datetime | None = None  # the history runs up to this moment (default: now)
+
+    def __post_init__(self) -> None:
+        for name in ("branches", "shoppers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("months", "photos"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} cannot be negative")
+        if self.visits_per_month < 0:
+            raise ValueError("visits_per_month cannot be negative")
+        if not self.password:
+            raise ValueError("the demo password cannot be empty")
+
+
+@dataclass
+class DemoSummary:
+    brand: Brand
+    counts: dict[str, int]
+    assignments: dict[str, int]
+    mean_overall: float | None
+    passed: int
+    critical_failures: int
+    seconds: dict[str, float] = field(default_factory=dict)
+    benchmarks: str = ""
+
+
+def demo_brand() -> Brand | None:
+    return Brand.objects.filter(name=DEMO_BRAND).first()
+
+
+def seed_demo(options: DemoOptions, *, log: Callable[[str], None] = lambda _: None) -> DemoSummary:
+    """Create the demo brand with its network, people and audit history.
+
+    Raises DemoExists when the brand is there already (nothing is written) and DemoConflict
+    when a demo login exists without it.
+    """
+    clock = _Clock()
+    with transaction.atomic():
+        if demo_brand() is not None:
+            raise DemoExists(DEMO_BRAND)
+        writer = _Writer(options, log, clock)
+        writer.write()
+    summary = summarise(writer.brand)
+    summary.seconds = clock.laps
+    summary.benchmarks = refresh_benchmarks(writer.brand)
+    summary.seconds["total"] = clock.total()
+    return summary
+
+
+def refresh_benchmarks(brand: Brand) -> str:
+    """BENCHMARKS HOOK: rebuild the league tables from the audits just written.
+
+    `audits.services.benchmarks.benchmarks_refresh_brand` is being written alongside this; it is
+    called when it exists, so the demo's league tables have data straight away. Until then the
+    tables fill when that service first runs. Returns what happened, for the summary.
+    """
+    try:
+        from audits.services import benchmarks  # optional: may not exist yet
+    except ImportError:
+        return "skipped: audits.services.benchmarks does not exist yet"
+    refresh = getattr(benchmarks, "benchmarks_refresh_brand", None)
+    if refresh is None:
+        return "skipped: audits.services.benchmarks has no benchmarks_refresh_brand"
+    refresh(brand=brand)
+    return "refreshed"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.start = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self.last, 2)
+        self.last = now
+
+    def total(self) -> float:
+        return round(time.perf_counter() - self.start, 2)
+
+
+class _Writer:
+    """One seeding run: plans from the seed, then writes in bulk."""
+
+    def __init__(self, options: DemoOptions, log: Callable[[str], None], clock: _Clock) -> None:
+        self.options = options
+        self.log = log
+        self.clock = clock
+        self.end = (options.end or timezone.now()).replace(microsecond=0)
+        # Separate streams, so e.g. --photos changes pictures but never answers or scores.
+        seed = options.seed
+        self.rng_network = random.Random(f"{seed}:network")
+        self.rng_visits = random.Random(f"{seed}:visits")
+        self.rng_answers = random.Random(f"{seed}:answers")
+        self.rng_pictures = random.Random(f"{seed}:pictures")
+
+    def write(self) -> None:
+        definition = json.loads(CHECKLIST_FIXTURE.read_text(encoding="utf-8"))
+        dimensions = tuple(dict.fromkeys(s["dimension"] for s in definition["sections"]))
+        self.plan = plan_network(
+            self.rng_network,
+            branches=self.options.branches,
+            shoppers=self.options.shoppers,
+            dimensions=dimensions,
+            visits_per_month=self.options.visits_per_month,
+        )
+        self._check_logins_free()
+        self.brand = Brand.objects.create(name=DEMO_BRAND)
+        password_hash = make_password(self.options.password)  # hashed once, shared by all
+        self.staff = self._staff_users(password_hash)
+        self.version = checklist_publish(
+            brand=self.brand,
+            template_name=TEMPLATE_NAME,
+            definition=definition,
+            user=self.staff["hq"],
+        )
+        self.checklist = self.version.checklist  # parsed and compiled once, reused for all
+        self._network()
+        self.shopper_ids = self._shoppers(password_hash)
+        self._memberships()
+        self.clock.lap("network")
+        self.log(
+            f"Network: {len(self.plan.regions)} regions, {len(self.plan.franchisees)} "
+            f"franchisees, {len(self.branches)} branches, {len(self.shopper_ids)} shoppers."
+        )
+        with _given_timestamps():
+            self._history()
+            self._upcoming()
+            self.clock.lap("open assignments")
+            self._photos()
+            self.clock.lap("photos")
+
+    # --- people and network ------------------------------------------------------------------
+
+    def _check_logins_free(self) -> None:
+        wanted = [*DEMO_LOGINS, *(s.username for s in self.plan.shoppers)]
+        taken = sorted(User.objects.filter(username__in=wanted).values_list("username", flat=True))
+        if taken:
+            shown = ", ".join(taken[:5]) + (f" and {len(taken) - 5} more" if len(taken) > 5 else "")
+            raise DemoConflict(f"the demo brand is missing but these demo logins exist: {shown}")
+
+    def _staff_users(self, password_hash: str) -> dict[str, User]:
+        people = {
+            "hq": ("Helen", "Quarry"),
+            "reviewer": ("Ravi", "Ewing"),
+            "owner": ("Olivia", "Ward"),
+            "admin": ("Ada", "Minh"),
+        }
+        users = {
+            username: User(
+                username=username,
+                first_name=first,
+                last_name=last,
+                email=f"{username}@demo.touchpoint.example",
+                password=password_hash,
+                is_staff=username == "admin",
+                is_superuser=username == "admin",
+            )
+            for username, (first, last) in people.items()
+        }
+        User.objects.bulk_create(users.values())
+        return users
+
+    def _network(self) -> None:
+        plan = self.plan
+        self.regions = Region.objects.bulk_create(
+            [Region(brand=self.brand, name=r.name) for r in plan.regions]
+        )
+        self.franchisees = Franchisee.objects.bulk_create(
+            [Franchisee(brand=self.brand, name=f.name) for f in plan.franchisees]
+        )
+        self.branches = Branch.objects.bulk_create(
+            [
+                Branch(
+                    brand=self.brand,
+                    franchisee=self.franchisees[b.franchisee],
+                    region=self.regions[b.region],
+                    name=b.name,
+                    address=b.address,
+                    latitude=b.latitude,
+                    longitude=b.longitude,
+                    timezone=b.timezone,
+                )
+                for b in plan.branches
+            ],
+            batch_size=BATCH_SIZE,
+        )
+
+    def _shoppers(self, password_hash: str) -> list[int]:
+        users = [
+            User(
+                username=s.username,
+                first_name=s.first_name,
+                last_name=s.last_name,
+                email=f"{s.username}@demo.touchpoint.example",
+                password=password_hash,
+            )
+            for s in self.plan.shoppers
+        ]
+        User.objects.bulk_create(users, batch_size=BATCH_SIZE)
+        return [u.pk for u in users]
+
+    def _memberships(self) -> None:
+        brand = self.brand
+        rows = [
+            Membership(user=self.staff["hq"], role=Role.HEAD_OFFICE, brand=brand),
+            Membership(user=self.staff["reviewer"], role=Role.REVIEWER, brand=brand),
+            Membership(
+                user=self.staff["owner"],
+                role=Role.OWNER,
+                brand=brand,
+                franchisee=self.franchisees[self.plan.owner_franchisee],
+            ),
+        ]
+        rows += [Membership(user_id=pk, role=Role.SHOPPER, brand=brand) for pk in self.shopper_ids]
+        Membership.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+    # --- audit history -----------------------------------------------------------------------
+
+    def _history(self) -> None:
+        visits = plan_visits(self.rng_visits, self.plan, months=self.options.months, end=self.end)
+        self.clock.lap("planning")
+        self.log(f"History: {len(visits)} past visits over {self.options.months} month(s) ...")
+        self.photo_visits = self._pick_photo_visits(visits)
+        self.photo_submissions: list[tuple[Submission, VisitPlan]] = []
+        simulator = AnswerSimulator(self.checklist)
+        done = 0
+        for chunk in _chunks(visits, CHUNK_VISITS):
+            self._write_chunk(chunk, simulator)
+            done += len(chunk)
+            if len(visits) > CHUNK_VISITS:
+                self.log(f"  {done}/{len(visits)} visits")
+        self.clock.lap("history")
+
+    def _pick_photo_visits(self, visits: Sequence[VisitPlan]) -> set[VisitPlan]:
+        """The most recent scored visits (within PHOTO_DAYS) that get photos."""
+        cutoff = self.end - timedelta(days=PHOTO_DAYS)
+        picked: set[VisitPlan] = set()
+        for index in range(len(visits) - 1, -1, -1):
+            if len(picked) >= self.options.photos or visits[index].started_at < cutoff:
+                break
+            if visits[index].outcome == "scored":
+                picked.add(visits[index])
+        return picked
+
+    def _write_chunk(self, chunk: Sequence[VisitPlan], simulator: AnswerSimulator) -> None:
+        rng, plan, months = self.rng_visits, self.plan, self.options.months
+        assignments = []
+        for visit in chunk:
+            branch = plan.branches[visit.branch]
+            tz = zoneinfo.ZoneInfo(branch.timezone)
+            local_day = visit.started_at.astimezone(tz).replace(hour=0, minute=0, second=0)
+            window_start = local_day - timedelta(days=rng.randint(0, 5))
+            window_end = local_day + timedelta(days=rng.randint(2, 9))
+            accepted_at = window_start - timedelta(hours=rng.uniform(4, 72))
+            assignments.append(
+                Assignment(
+                    branch_id=self.branches[visit.branch].pk,
+                    shopper_id=self.shopper_ids[visit.shopper],
+                    checklist_id=self.version.pk,
+                    scenario=rng.choice(SCENARIOS),
+                    window_start=window_start,
+                    window_end=window_end,
+                    status={
+                        "scored": AssignmentStatus.SCORED,
+                        "expired": AssignmentStatus.EXPIRED,
+                        "cancelled": AssignmentStatus.CANCELLED,
+                    }[visit.outcome],
+                    created_at=accepted_at - timedelta(hours=rng.uniform(6, 96)),
+                    accepted_at=accepted_at if visit.outcome != "cancelled" else None,
+                )
+            )
+        Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+
+        submissions, simulated = [], []
+        for visit, assignment in zip(chunk, assignments, strict=True):
+            if visit.outcome != "scored":
+                continue
+            branch = plan.branches[visit.branch]
+            shopper = plan.shoppers[visit.shopper]
+            # The branch's level at the time of the visit: its trend runs through the period.
+            quality = branch.quality + branch.trend * (months / 2 - visit.months_ago)
+            sim = simulator.visit(
+                self.rng_answers,
+                quality=quality,
+                leniency=shopper.leniency,
+                dimension_effects=branch.dimension_effects,
+            )
+            with_photos = visit in self.photo_visits
+            started, finished = (
+                visit.started_at,
+                visit.started_at + timedelta(minutes=visit.minutes),
+            )
+            location = {
+                "latitude": round(branch.latitude + rng.gauss(0, 0.00012), 6),
+                "longitude": round(branch.longitude + rng.gauss(0, 0.0002), 6),
+                "accuracy_m": round(rng.uniform(4, 25), 1),
+            }
+            client_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+            photo_count = 2 if with_photos else 0
+            received = finished + timedelta(minutes=rng.uniform(1, 90))  # phones sync later
+            queued = received + timedelta(seconds=rng.uniform(20, 120) if with_photos else 0)
+            scored = queued + timedelta(seconds=rng.uniform(0.5, 4))
+            fingerprint = payload_fingerprint(
+                {
+                    "assignment": assignment.pk,
+                    "client_id": client_id,
+                    "started_at": started,
+                    "finished_at": finished,
+                    "location": location,
+                    "photo_count": photo_count,
+                    "answers": sim.answers,
+                }
+            )
+            submission = Submission(
+                assignment_id=assignment.pk,
+                shopper_id=assignment.shopper_id,
+                client_id=client_id,
+                payload_hash=fingerprint,
+                started_at=started,
+                finished_at=finished,
+                photo_count=photo_count,
+                status=SubmissionStatus.SCORED,
+                received_at=received,
+                queued_at=queued,
+                scored_at=scored,
+                **location,
+            )
+            submissions.append(submission)
+            simulated.append(sim)
+            if with_photos:  # the object gets its pk from bulk_create below
+                self.photo_submissions.append((submission, visit))
+        Submission.objects.bulk_create(submissions, batch_size=BATCH_SIZE)
+
+        answers, scores = [], []
+        for submission, sim in zip(submissions, simulated, strict=True):
+            rows = [
+                Answer(
+                    submission_id=submission.pk,
+                    item=entry["item"],
+                    value=entry.get("value"),
+                    na=entry.get("na", False),
+                    comment=entry.get("comment", ""),
+                    position=position,
+                )
+                for position, entry in enumerate(sim.answers)
+            ]
+            answers.extend(rows)
+            result = score(self.checklist, answers_as_data(rows))
+            scores.append(
+                Score(
+                    submission_id=submission.pk,
+                    checklist_id=self.version.pk,
+                    engine_version=ENGINE_VERSION,
+                    scored_at=submission.scored_at,
+                    **score_fields(result),
+                )
+            )
+            if len(answers) >= BATCH_SIZE:
+                Answer.objects.bulk_create(answers, batch_size=BATCH_SIZE)
+                answers = []
+        Answer.objects.bulk_create(answers, batch_size=BATCH_SIZE)
+        Score.objects.bulk_create(scores, batch_size=BATCH_SIZE)
+
+    # --- open work ---------------------------------------------------------------------------
+
+    def _upcoming(self) -> None:
+        """Visits still to make: about half the branches have one offered or accepted.
+
+        The `shopper` login always gets three offered and two accepted ones in its region(s).
+        """
+        rng, plan = self.rng_visits, self.plan
+        rows = []
+
+        def add(branch_index: int, shopper_index: int, status: str) -> None:
+            window_start = (self.end + timedelta(days=rng.randint(0, 7))).replace(
+                minute=0, second=0
+            ) + timedelta(hours=1)
+            created = self.end - timedelta(hours=rng.uniform(2, 96))
+            rows.append(
+                Assignment(
+                    branch_id=self.branches[branch_index].pk,
+                    shopper_id=self.shopper_ids[shopper_index],
+                    checklist_id=self.version.pk,
+                    scenario=rng.choice(SCENARIOS),
+                    window_start=window_start,
+                    window_end=window_start + timedelta(days=rng.choice((7, 10, 14))),
+                    status=status,
+                    created_at=created,
+                    accepted_at=(
+                        created + (self.end - created) * rng.random()
+                        if status == AssignmentStatus.ACCEPTED
+                        else None
+                    ),
+                )
+            )
+
+        mine = [b for r in plan.shoppers[0].regions for b in plan.branches_by_region.get(r, [])]
+        mine = mine or list(range(len(plan.branches)))
+        picks = [mine[i % len(mine)] for i in rng.sample(range(max(5, len(mine))), 5)]
+        for n, branch_index in enumerate(picks):
+            add(branch_index, 0, AssignmentStatus.OFFERED if n < 3 else AssignmentStatus.ACCEPTED)
+        for branch_index, branch in enumerate(plan.branches):
+            if rng.random() < 0.5:
+                pool = plan.shoppers_by_region.get(branch.region) or [0]
+                status = (
+                    AssignmentStatus.OFFERED if rng.random() < 0.6 else AssignmentStatus.ACCEPTED
+                )
+                add(branch_index, rng.choice(pool), status)
+        Assignment.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+    # --- photos ------------------------------------------------------------------------------
+
+    def _photos(self) -> None:
+        """A storefront and a receipt for each recent audit picked, stored like an upload."""
+        rng = self.rng_pictures
+        rows = []
+        for submission, visit in self.photo_submissions:
+            branch = self.plan.branches[visit.branch]
+            tz = zoneinfo.ZoneInfo(branch.timezone)
+            arrived = visit.started_at.astimezone(tz) + timedelta(seconds=rng.randint(5, 90))
+            paid = visit.started_at.astimezone(tz) + timedelta(
+                minutes=max(1, visit.minutes - rng.randint(1, 5))
+            )
+            common = {"brand": DEMO_BRAND, "branch": branch.name}
+            pictures = (
+                (
+                    "fi_storefront_photo",
+                    storefront_jpeg(rng, taken_at=arrived, **common, **_near(rng, branch)),
+                ),
+                (
+                    "dp_receipt_photo",
+                    receipt_jpeg(
+                        rng,
+                        taken_at=paid,
+                        address=branch.address,
+                        currency=CURRENCIES.get(branch.country, "EUR"),
+                        **common,
+                        **_near(rng, branch),
+                    ),
+                ),
+            )
+            for item, data in pictures:
+                rows.append(self._photo(submission, item, data, visit))
+        Photo.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        if rows:
+            self.log(f"Photos: {len(rows)} for {len(self.photo_submissions)} recent audits.")
+
+    def _photo(self, submission: Submission, item: str, data: bytes, visit: VisitPlan) -> Photo:
+        processed = process_photo(
+            data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
+        )
+        photo = Photo(
+            submission_id=submission.pk,
+            client_id=uuid.UUID(int=self.rng_pictures.getrandbits(128), version=4),
+            item=item,
+            sha256=processed.sha256,
+            perceptual_hash=processed.perceptual_hash,
+            width=processed.width,
+            height=processed.height,
+            original_format=processed.original_format,
+            original_bytes=len(data),
+            taken_at=processed.taken_at,
+            gps_latitude=processed.latitude,
+            gps_longitude=processed.longitude,
+            uploaded_at=submission.received_at
+            + timedelta(seconds=self.rng_pictures.randint(5, 60)),
+        )
+        photo.image.save("photo.jpg", ContentFile(processed.image_jpeg), save=False)
+        photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail_jpeg), save=False)
+        return photo
+
+
+def _near(rng: random.Random, branch) -> dict[str, float]:
+    return {
+        "latitude": branch.latitude + rng.gauss(0, 0.0001),
+        "longitude": branch.longitude + rng.gauss(0, 0.00015),
+    }
+
+
+def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@contextmanager
+def _given_timestamps() -> Iterator[None]:
+    """Let bulk_create keep the historical times we set instead of stamping "now".
+
+    `auto_now_add` fields overwrite any value on insert; a history months long needs its
+    created/received/scored/uploaded times as they would have been. Restored on exit.
+    """
+    fields = [
+        Assignment._meta.get_field("created_at"),
+        Submission._meta.get_field("received_at"),
+        Score._meta.get_field("scored_at"),
+        Photo._meta.get_field("uploaded_at"),
+    ]
+    saved = [f.auto_now_add for f in fields]
+    for f in fields:
+        f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, value in zip(fields, saved, strict=True):
+            f.auto_now_add = value
+
+
+# --- summary and reset -----------------------------------------------------------------------
+
+
+def summarise(brand: Brand) -> DemoSummary:
+    submissions = Submission.objects.filter(assignment__branch__brand=brand)
+    scores = Score.objects.filter(submission__assignment__branch__brand=brand, is_current=True)
+    assignments = Counter(
+        dict(
+            Assignment.objects.filter(branch__brand=brand)
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+    )
+    agg = scores.aggregate(
+        mean=Avg("overall"),
+        passed=Count("id", filter=Q(passed=True)),
+        critical=Count("id", filter=~Q(critical_failures=[])),
+    )
+    counts = {
+        "regions": Region.objects.filter(brand=brand).count(),
+        "franchisees": Franchisee.objects.filter(brand=brand).count(),
+        "branches": Branch.objects.filter(brand=brand).count(),
+        "shoppers": Membership.objects.filter(brand=brand, role=Role.SHOPPER).count(),
+        "assignments": sum(assignments.values()),
+        "submissions": submissions.count(),
+        "answers": Answer.objects.filter(submission__assignment__branch__brand=brand).count(),
+        "scores": scores.count(),
+        "photos": Photo.objects.filter(submission__assignment__branch__brand=brand).count(),
+    }
+    return DemoSummary(
+        brand=brand,
+        counts=counts,
+        assignments=dict(sorted(assignments.items())),
+        mean_overall=None if agg["mean"] is None else round(float(agg["mean"]), 2),
+        passed=agg["passed"],
+        critical_failures=agg["critical"],
+    )
+
+
+def demo_usernames(brand: Brand | None) -> set[str]:
+    """The five logins plus every user whose only memberships are in the demo brand."""
+    names = set(DEMO_LOGINS)
+    if brand is not None:
+        members = User.objects.filter(memberships__brand=brand).exclude(
+            memberships__brand__in=Brand.objects.exclude(pk=brand.pk)
+        )
+        names |= set(members.values_list("username", flat=True))
+    return names
+
+
+def reset_demo(*, log: Callable[[str], None] = lambda _: None) -> dict[str, int]:
+    """Delete the demo brand with all its data, and the demo users; returns counts deleted.
+
+    Rows are deleted from the leaves up (scores, answers, photos, submissions, ...) with
+    set-based deletes, so even a load-test-sized demo goes quickly. Photo files are removed
+    from storage once the deletion has committed.
+    """
+    deleted: Counter[str] = Counter()
+    files: list[tuple[object, str]] = []
+    with transaction.atomic():
+        brand = demo_brand()
+        usernames = demo_usernames(brand)
+        if brand is not None:
+            submissions = Submission.objects.filter(assignment__branch__brand=brand)
+            for photo in Photo.objects.filter(submission__in=submissions.values("pk")):
+                files += [(photo.image.storage, photo.image.name)]
+                files += [(photo.thumbnail.storage, photo.thumbnail.name)]
+            steps = (
+                ("scores", Score.objects.filter(submission__in=submissions.values("pk"))),
+                ("answers", Answer.objects.filter(submission__in=submissions.values("pk"))),
+                ("photos", Photo.objects.filter(submission__in=submissions.values("pk"))),
+                ("submissions", submissions),
+                ("assignments", Assignment.objects.filter(branch__brand=brand)),
+                ("checklist versions", ChecklistVersion.objects.filter(template__brand=brand)),
+                ("branches", Branch.objects.filter(brand=brand)),
+                ("franchisees", Franchisee.objects.filter(brand=brand)),
+            )
+            for name, queryset in steps:
+                deleted[name] += queryset.delete()[1].get(queryset.model._meta.label, 0)
+            brand.delete()
+            deleted["brands"] += 1
+        deleted["users"] += (
+            User.objects.filter(username__in=usernames).delete()[1].get(User._meta.label, 0)
+        )
+
+        def remove_files() -> None:
+            for storage, name in files:
+                if name:
+                    storage.delete(name)
+
+        transaction.on_commit(remove_files)
+    log("Deleted: " + ", ".join(f"{n} {name}" for name, n in deleted.items() if n) + ".")
+    return dict(deleted)
