@@ -1,0 +1,197 @@
+"""manage.py seed_demo: the demo logins work, every screen has data, and runs are repeatable."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from PIL import Image
+from rest_framework.test import APIClient
+
+from audits.demo.seed import DEFAULT_PASSWORD, DEMO_BRAND, DEMO_LOGINS
+from audits.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    Brand,
+    Photo,
+    Score,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from audits.services.scoring import answers_as_data, score_fields
+from scoring.engine import ENGINE_VERSION, score
+
+pytestmark = pytest.mark.django_db
+
+SMALL = ["--branches", "3", "--shoppers", "3", "--months", "1", "--photos", "2"]
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *SMALL, *args, stdout=out)
+    return out.getvalue()
+
+
+def login(username: str, password: str) -> APIClient:
+    client = APIClient()
+    response = client.post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
+    assert response.status_code == 200, (username, response.content)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    return client
+
+
+def overall_scores() -> list:
+    return sorted(
+        Score.objects.filter(submission__assignment__branch__brand__name=DEMO_BRAND).values_list(
+            "overall", flat=True
+        )
+    )
+
+
+def test_all_five_logins_get_a_token_with_the_default_password(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    out = seed()
+    for username in DEMO_LOGINS:
+        me = login(username, DEFAULT_PASSWORD).get("/api/v1/me/").json()
+        assert me["username"] == username
+    assert f"password '{DEFAULT_PASSWORD}'" in out
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+
+
+def test_demo_password_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-secret")
+    out = seed()
+    for username in DEMO_LOGINS:
+        login(username, "another-demo-secret")
+    bad = APIClient().post(
+        "/api/v1/auth/token/", {"username": "hq", "password": DEFAULT_PASSWORD}, format="json"
+    )
+    assert bad.status_code == 401
+    assert "another-demo-secret" in out and "from DEMO_PASSWORD" in out
+    # Extra shoppers share the password.
+    extra = User.objects.filter(username__startswith="shopper-").first()
+    assert extra is not None and extra.check_password("another-demo-secret")
+
+
+def test_roles_are_as_promised():
+    seed()
+    roles = {u: login(u, DEFAULT_PASSWORD).get("/api/v1/me/").json()["roles"] for u in DEMO_LOGINS}
+    assert roles["shopper"] == ["shopper"]
+    assert roles["owner"] == ["owner"]
+    assert roles["hq"] == ["head_office"]
+    assert roles["reviewer"] == ["reviewer"]
+    assert "admin" in roles["admin"]
+
+
+def test_same_seed_gives_the_same_scores_after_reset():
+    seed("--seed", "7")
+    first = overall_scores()
+    seed("--seed", "7", "--reset")
+    assert overall_scores() == first
+    assert len(first) > 5
+    assert Brand.objects.filter(name=DEMO_BRAND).count() == 1
+    seed("--seed", "8", "--reset")
+    assert overall_scores() != first
+
+
+def test_a_second_run_without_reset_changes_nothing():
+    seed()
+    counts = (User.objects.count(), Assignment.objects.count(), Answer.objects.count())
+    out = seed()
+    assert "already exists" in out
+    assert (User.objects.count(), Assignment.objects.count(), Answer.objects.count()) == counts
+    assert Brand.objects.filter(name=DEMO_BRAND).count() == 1
+
+
+def test_every_stored_score_is_what_the_engine_gives():
+    seed()
+    submissions = Submission.objects.filter(
+        assignment__branch__brand__name=DEMO_BRAND
+    ).prefetch_related("answers", "scores")
+    assert submissions
+    for submission in submissions.select_related("assignment__checklist", "assignment"):
+        assert submission.status == SubmissionStatus.SCORED
+        assert submission.assignment.status == AssignmentStatus.SCORED
+        (stored,) = submission.scores.all()
+        assert stored.is_current and stored.engine_version == ENGINE_VERSION
+        version = submission.assignment.checklist
+        result = score(version.checklist, answers_as_data(list(submission.answers.all())))
+        expected = score_fields(result)
+        assert {name: getattr(stored, name) for name in expected} == expected
+        assert submission.started_at < submission.finished_at <= submission.received_at
+
+
+def test_photos_are_stored_stripped_and_downloadable_by_head_office():
+    seed()
+    photo = Photo.objects.select_related("submission").first()
+    assert photo is not None
+    assert Photo.objects.filter(submission=photo.submission).count() == 2
+    assert photo.submission.photo_count == 2
+    assert photo.taken_at is not None and photo.gps_latitude is not None  # EXIF evidence kept
+
+    hq = login("hq", DEFAULT_PASSWORD)
+    audit = hq.get(f"/api/v1/audits/{photo.submission_id}/")
+    assert audit.status_code == 200, audit.content
+    photos = audit.json()["photos"]
+    assert {p["item"] for p in photos} == {"fi_storefront_photo", "dp_receipt_photo"}
+    for entry in photos:
+        for url in (entry["url"], entry["thumbnail_url"]):
+            response = hq.get(url)
+            assert response.status_code == 200
+            assert response["Content-Type"] == "image/jpeg"
+            image = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+            assert image.format == "JPEG" and not image.getexif()
+
+
+def test_owner_sees_their_few_branches_and_their_audits():
+    seed()
+    owner = login("owner", DEFAULT_PASSWORD)
+    branches = owner.get("/api/v1/branches/").json()["results"]
+    assert 1 <= len(branches) <= 4
+    membership = User.objects.get(username="owner").memberships.get()
+    assert {b["franchisee"] for b in branches} == {membership.franchisee_id}
+    audits = owner.get("/api/v1/audits/").json()
+    assert audits["count"] > 0
+    assert all(a["shopper"] is None for a in audits["results"])  # owners never see who
+
+
+def test_shopper_has_offered_work_to_accept_and_past_audits():
+    seed()
+    shopper = login("shopper", DEFAULT_PASSWORD)
+    offered = shopper.get("/api/v1/assignments/", {"status": "offered"}).json()["results"]
+    assert len(offered) >= 3
+    accepted = shopper.get("/api/v1/assignments/", {"status": "accepted"}).json()["results"]
+    assert len(accepted) >= 2
+    response = shopper.post(f"/api/v1/assignments/{offered[0]['id']}/accept/")
+    assert response.status_code == 200, response.content
+    assert Submission.objects.filter(shopper__username="shopper").exists()
+
+
+def test_reset_removes_demo_users_and_photo_files(django_capture_on_commit_callbacks):
+    seed()
+    photo = Photo.objects.first()
+    storage, name = photo.image.storage, photo.image.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", *SMALL, "--reset", "--photos", "0", stdout=io.StringIO())
+    assert not storage.exists(name)
+    assert not Photo.objects.exists()
+    assert User.objects.filter(username__in=list(DEMO_LOGINS)).count() == len(DEMO_LOGINS)
+
+
+def test_existing_demo_login_without_the_brand_is_refused():
+    User.objects.create_user("hq", password="someone-elses")
+    with pytest.raises(CommandError, match="--reset"):
+        seed()
+    assert not Brand.objects.filter(name=DEMO_BRAND).exists()
+
+
+def test_bad_sizes_are_refused():
+    with pytest.raises(CommandError, match="branches"):
+        call_command("seed_demo", "--branches", "0", stdout=io.StringIO())
