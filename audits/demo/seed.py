@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from audits.demo.bulk import insert_rows
 from audits.demo.network import plan_network
 from audits.demo.pictures import receipt_jpeg, storefront_jpeg
 from audits.demo.visits import AnswerSimulator, VisitPlan, plan_visits
@@ -50,9 +51,10 @@ from audits.models import (
     User,
 )
 from audits.services.checklists import checklist_publish
-from audits.services.scoring import answers_as_data, score_fields
+from audits.services.scoring import score_fields
 from audits.services.submissions import payload_fingerprint
 from scoring.engine import ENGINE_VERSION, score
+from scoring.types import Answer as AnswerData
 
 DEMO_BRAND = "Bramble & Bean"
 DEFAULT_PASSWORD = "touchpoint-demo"
@@ -73,6 +75,21 @@ CHUNK_VISITS = 2000  # visits generated, scored and written at a time
 PHOTO_DAYS = 14  # only audits this recent get photos
 CURRENCIES = {"GB": "GBP", "DK": "DKK", "SE": "SEK", "NO": "NOK", "CZ": "CZK", "PL": "PLN"}
 CURRENCIES |= {"HU": "HUF", "CH": "CHF"}
+
+OUTCOME_STATUS = {
+    "scored": AssignmentStatus.SCORED,
+    "expired": AssignmentStatus.EXPIRED,
+    "cancelled": AssignmentStatus.CANCELLED,
+}
+ANSWER_COLUMNS = ("submission_id", "item", "value", "na", "comment", "position")
+SCORE_COLUMNS = (
+    "submission_id",
+    "checklist_id",
+    "engine_version",
+    "revision",
+    "is_current",
+    "scored_at",
+)  # followed by the columns score_fields() fills
 
 SCENARIOS = (
     "Order a hot drink and a pastry to eat in; ask which blend they would recommend.",
@@ -101,7 +118,7 @@ class DemoOptions:
     photos: int = 30  # audits that get a storefront and a receipt photo (the most recent)
     visits_per_month: float = 4.2  # per branch, on average
     password: str = DEFAULT_PASSWORD
-    end: datetime | None = None  # the history runs up to this moment (default: now)
+    end: datetime | None = None  # the history runs up to here (default: the current hour)
 
     def __post_init__(self) -> None:
         for name in ("branches", "shoppers"):
@@ -190,13 +207,14 @@ class _Writer:
         self.options = options
         self.log = log
         self.clock = clock
-        self.end = (options.end or timezone.now()).replace(microsecond=0)
+        self.end = options.end or timezone.now().replace(minute=0, second=0, microsecond=0)
         # Separate streams, so e.g. --photos changes pictures but never answers or scores.
         seed = options.seed
         self.rng_network = random.Random(f"{seed}:network")
-        self.rng_visits = random.Random(f"{seed}:visits")
-        self.rng_answers = random.Random(f"{seed}:answers")
+        self.rng_open = random.Random(f"{seed}:open")
+        self.branch_rngs: dict[int, random.Random] = {}
         self.rng_pictures = random.Random(f"{seed}:pictures")
+        self.score_columns: list[str] | None = None  # the keys of score_fields(), in its order
 
     def write(self) -> None:
         definition = json.loads(CHECKLIST_FIXTURE.read_text(encoding="utf-8"))
@@ -322,7 +340,7 @@ class _Writer:
     # --- audit history -----------------------------------------------------------------------
 
     def _history(self) -> None:
-        visits = plan_visits(self.rng_visits, self.plan, months=self.options.months, end=self.end)
+        visits = plan_visits(self.options.seed, self.plan, months=self.options.months, end=self.end)
         self.clock.lap("planning")
         self.log(f"History: {len(visits)} past visits over {self.options.months} month(s) ...")
         self.photo_visits = self._pick_photo_visits(visits)
@@ -347,124 +365,138 @@ class _Writer:
                 picked.add(visits[index])
         return picked
 
+    def _branch_rng(self, branch: int) -> random.Random:
+        """The branch's own stream for its visits' details and answers.
+
+        One stream per branch keeps a change at one branch (a visit more or less near the end
+        of the period) from reshuffling every other branch's audits.
+        """
+        rng = self.branch_rngs.get(branch)
+        if rng is None:
+            rng = self.branch_rngs[branch] = random.Random(f"{self.options.seed}:branch:{branch}")
+        return rng
+
     def _write_chunk(self, chunk: Sequence[VisitPlan], simulator: AnswerSimulator) -> None:
-        rng, plan, months = self.rng_visits, self.plan, self.options.months
-        assignments = []
+        plan, months = self.plan, self.options.months
+        assignments: list[Assignment] = []
+        drawn: list[tuple[VisitPlan, Assignment, dict]] = []
         for visit in chunk:
+            rng = self._branch_rng(visit.branch)
             branch = plan.branches[visit.branch]
             tz = zoneinfo.ZoneInfo(branch.timezone)
             local_day = visit.started_at.astimezone(tz).replace(hour=0, minute=0, second=0)
             window_start = local_day - timedelta(days=rng.randint(0, 5))
-            window_end = local_day + timedelta(days=rng.randint(2, 9))
             accepted_at = window_start - timedelta(hours=rng.uniform(4, 72))
-            assignments.append(
-                Assignment(
-                    branch_id=self.branches[visit.branch].pk,
-                    shopper_id=self.shopper_ids[visit.shopper],
-                    checklist_id=self.version.pk,
-                    scenario=rng.choice(SCENARIOS),
-                    window_start=window_start,
-                    window_end=window_end,
-                    status={
-                        "scored": AssignmentStatus.SCORED,
-                        "expired": AssignmentStatus.EXPIRED,
-                        "cancelled": AssignmentStatus.CANCELLED,
-                    }[visit.outcome],
-                    created_at=accepted_at - timedelta(hours=rng.uniform(6, 96)),
-                    accepted_at=accepted_at if visit.outcome != "cancelled" else None,
-                )
+            assignment = Assignment(
+                branch_id=self.branches[visit.branch].pk,
+                shopper_id=self.shopper_ids[visit.shopper],
+                checklist_id=self.version.pk,
+                scenario=rng.choice(SCENARIOS),
+                window_start=window_start,
+                window_end=local_day + timedelta(days=rng.randint(2, 9)),
+                status=OUTCOME_STATUS[visit.outcome],
+                created_at=accepted_at - timedelta(hours=rng.uniform(6, 96)),
+                accepted_at=accepted_at if visit.outcome != "cancelled" else None,
             )
-        Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
-
-        submissions, simulated = [], []
-        for visit, assignment in zip(chunk, assignments, strict=True):
+            assignments.append(assignment)
             if visit.outcome != "scored":
                 continue
-            branch = plan.branches[visit.branch]
-            shopper = plan.shoppers[visit.shopper]
             # The branch's level at the time of the visit: its trend runs through the period.
             quality = branch.quality + branch.trend * (months / 2 - visit.months_ago)
             sim = simulator.visit(
-                self.rng_answers,
+                rng,
                 quality=quality,
-                leniency=shopper.leniency,
+                leniency=plan.shoppers[visit.shopper].leniency,
                 dimension_effects=branch.dimension_effects,
             )
             with_photos = visit in self.photo_visits
-            started, finished = (
-                visit.started_at,
-                visit.started_at + timedelta(minutes=visit.minutes),
-            )
-            location = {
-                "latitude": round(branch.latitude + rng.gauss(0, 0.00012), 6),
-                "longitude": round(branch.longitude + rng.gauss(0, 0.0002), 6),
-                "accuracy_m": round(rng.uniform(4, 25), 1),
-            }
-            client_id = uuid.UUID(int=rng.getrandbits(128), version=4)
-            photo_count = 2 if with_photos else 0
+            finished = visit.started_at + timedelta(minutes=visit.minutes)
             received = finished + timedelta(minutes=rng.uniform(1, 90))  # phones sync later
             queued = received + timedelta(seconds=rng.uniform(20, 120) if with_photos else 0)
-            scored = queued + timedelta(seconds=rng.uniform(0.5, 4))
+            details = {
+                "client_id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "started_at": visit.started_at,
+                "finished_at": finished,
+                "location": {
+                    "latitude": round(branch.latitude + rng.gauss(0, 0.00012), 6),
+                    "longitude": round(branch.longitude + rng.gauss(0, 0.0002), 6),
+                    "accuracy_m": round(rng.uniform(4, 25), 1),
+                },
+                "photo_count": 2 if with_photos else 0,
+                "received_at": received,
+                "queued_at": queued,
+                "scored_at": queued + timedelta(seconds=rng.uniform(0.5, 4)),
+                "sim": sim,
+            }
+            drawn.append((visit, assignment, details))
+        Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+
+        submissions: list[Submission] = []
+        for visit, assignment, d in drawn:
+            # The hash a phone's POST /submissions/ body would have had, so replays match.
             fingerprint = payload_fingerprint(
                 {
                     "assignment": assignment.pk,
-                    "client_id": client_id,
-                    "started_at": started,
-                    "finished_at": finished,
-                    "location": location,
-                    "photo_count": photo_count,
-                    "answers": sim.answers,
+                    "client_id": d["client_id"],
+                    "started_at": d["started_at"],
+                    "finished_at": d["finished_at"],
+                    "location": d["location"],
+                    "photo_count": d["photo_count"],
+                    "answers": d["sim"].answers,
                 }
             )
             submission = Submission(
                 assignment_id=assignment.pk,
                 shopper_id=assignment.shopper_id,
-                client_id=client_id,
+                client_id=d["client_id"],
                 payload_hash=fingerprint,
-                started_at=started,
-                finished_at=finished,
-                photo_count=photo_count,
+                started_at=d["started_at"],
+                finished_at=d["finished_at"],
+                photo_count=d["photo_count"],
                 status=SubmissionStatus.SCORED,
-                received_at=received,
-                queued_at=queued,
-                scored_at=scored,
-                **location,
+                received_at=d["received_at"],
+                queued_at=d["queued_at"],
+                scored_at=d["scored_at"],
+                **d["location"],
             )
             submissions.append(submission)
-            simulated.append(sim)
-            if with_photos:  # the object gets its pk from bulk_create below
+            if d["photo_count"]:  # the object gets its pk from bulk_create below
                 self.photo_submissions.append((submission, visit))
         Submission.objects.bulk_create(submissions, batch_size=BATCH_SIZE)
 
-        answers, scores = [], []
-        for submission, sim in zip(submissions, simulated, strict=True):
-            rows = [
-                Answer(
-                    submission_id=submission.pk,
-                    item=entry["item"],
-                    value=entry.get("value"),
-                    na=entry.get("na", False),
-                    comment=entry.get("comment", ""),
-                    position=position,
-                )
-                for position, entry in enumerate(sim.answers)
-            ]
-            answers.extend(rows)
-            result = score(self.checklist, answers_as_data(rows))
+        # Answers and scores are most of the rows: written as plain tuples (see bulk.py).
+        answers: list[tuple] = []
+        scores: list[tuple] = []
+        for submission, (_, _, d) in zip(submissions, drawn, strict=True):
+            data = []
+            for position, entry in enumerate(d["sim"].answers):
+                na = entry.get("na", False)
+                value = None if na else entry.get("value")
+                comment = entry.get("comment", "")
+                answers.append((submission.pk, entry["item"], value, na, comment, position))
+                # What answers_as_data makes of these rows once stored, in position order.
+                data.append(AnswerData(item=entry["item"], value=value, na=na, comment=comment))
+            fields = score_fields(score(self.checklist, data))
+            if self.score_columns is None:
+                self.score_columns = list(fields)
             scores.append(
-                Score(
-                    submission_id=submission.pk,
-                    checklist_id=self.version.pk,
-                    engine_version=ENGINE_VERSION,
-                    scored_at=submission.scored_at,
-                    **score_fields(result),
+                (
+                    submission.pk,
+                    self.version.pk,
+                    ENGINE_VERSION,
+                    0,
+                    True,
+                    submission.scored_at,
+                    *(fields[name] for name in self.score_columns),
                 )
             )
-            if len(answers) >= BATCH_SIZE:
-                Answer.objects.bulk_create(answers, batch_size=BATCH_SIZE)
-                answers = []
-        Answer.objects.bulk_create(answers, batch_size=BATCH_SIZE)
-        Score.objects.bulk_create(scores, batch_size=BATCH_SIZE)
+        insert_rows(Answer, ANSWER_COLUMNS, answers, batch_size=BATCH_SIZE)
+        insert_rows(
+            Score,
+            [*SCORE_COLUMNS, *(self.score_columns or [])],
+            scores,
+            batch_size=BATCH_SIZE,
+        )
 
     # --- open work ---------------------------------------------------------------------------
 
@@ -473,7 +505,7 @@ class _Writer:
 
         The `shopper` login always gets three offered and two accepted ones in its region(s).
         """
-        rng, plan = self.rng_visits, self.plan
+        rng, plan = self.rng_open, self.plan
         rows = []
 
         def add(branch_index: int, shopper_index: int, status: str) -> None:
@@ -592,12 +624,12 @@ def _given_timestamps() -> Iterator[None]:
     """Let bulk_create keep the historical times we set instead of stamping "now".
 
     `auto_now_add` fields overwrite any value on insert; a history months long needs its
-    created/received/scored/uploaded times as they would have been. Restored on exit.
+    created/received/uploaded times as they would have been. Restored on exit. (Scores go in
+    through `insert_rows`, which stores the `scored_at` given.)
     """
     fields = [
         Assignment._meta.get_field("created_at"),
         Submission._meta.get_field("received_at"),
-        Score._meta.get_field("scored_at"),
         Photo._meta.get_field("uploaded_at"),
     ]
     saved = [f.auto_now_add for f in fields]

@@ -389,19 +389,20 @@ class VisitPlan:
     outcome: str  # "scored", or "expired"/"cancelled" for visits that never happened
 
 
-def plan_visits(
-    rng: random.Random, plan: NetworkPlan, *, months: int, end: datetime
-) -> list[VisitPlan]:
+def plan_visits(seed: object, plan: NetworkPlan, *, months: int, end: datetime) -> list[VisitPlan]:
     """Past visits over `months` months up to `end`, in the order they happened.
 
     Each branch gets a Poisson number of visits a month (its own rate), at plausible local
     times, each by a shopper who covers its region and, where possible, was not its last one.
+    Every branch draws from its own stream (seeded by `seed` and its index), so one branch's
+    visits never depend on another's.
     """
     start = end - timedelta(days=DAYS_PER_MONTH * months)
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     all_shoppers = list(range(len(plan.shoppers)))
     visits: list[VisitPlan] = []
     for branch_index, branch in enumerate(plan.branches):
+        rng = random.Random(f"{seed}:plan:{branch_index}")
         tz = zones.setdefault(branch.timezone, zoneinfo.ZoneInfo(branch.timezone))
         pool = plan.shoppers_by_region.get(branch.region) or all_shoppers
         last_shopper = None

@@ -90,13 +90,13 @@ def test_network_shape_and_owner_franchisee():
 def test_same_seed_same_plan():
     first, second = network(3), network(3)
     assert [b.name for b in first.branches] == [b.name for b in second.branches]
-    visits = [plan_visits(random.Random(9), p, months=6, end=END) for p in (first, second)]
+    visits = [plan_visits(9, p, months=6, end=END) for p in (first, second)]
     assert visits[0] == visits[1]
 
 
 def test_visits_are_spread_at_opening_hours_by_different_shoppers():
     plan = network()
-    visits = plan_visits(random.Random(2), plan, months=6, end=END)
+    visits = plan_visits(2, plan, months=6, end=END)
     assert 350 < len(visits) < 900  # ~4.2 a branch a month
     assert all(v.started_at < END for v in visits)
     for v in visits:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -90,14 +92,27 @@ def test_roles_are_as_promised():
 
 
 def test_same_seed_gives_the_same_scores_after_reset():
-    seed("--seed", "7")
+    seed("--seed", "7", "--until", "2025-06-01")
     first = overall_scores()
-    seed("--seed", "7", "--reset")
+    answers = sorted(Answer.objects.values_list("item", "value", "na", "comment"), key=repr)
+    seed("--seed", "7", "--until", "2025-06-01", "--reset")
     assert overall_scores() == first
+    assert sorted(Answer.objects.values_list("item", "value", "na", "comment"), key=repr) == answers
     assert len(first) > 5
     assert Brand.objects.filter(name=DEMO_BRAND).count() == 1
-    seed("--seed", "8", "--reset")
+    seed("--seed", "8", "--until", "2025-06-01", "--reset")
     assert overall_scores() != first
+
+
+def test_the_default_history_ends_now_and_until_moves_it():
+    seed("--until", "2025-06-01")
+    latest = Submission.objects.order_by("-finished_at").first().finished_at
+    assert datetime(2025, 5, 1, tzinfo=UTC) < latest < datetime(2025, 6, 1, tzinfo=UTC)
+    seed("--reset")
+    latest = Submission.objects.order_by("-finished_at").first().finished_at
+    assert timezone.now() - timedelta(days=14) < latest < timezone.now()
+    with pytest.raises(CommandError, match="future"):
+        seed("--reset", "--until", "2999-01-01")
 
 
 def test_a_second_run_without_reset_changes_nothing():

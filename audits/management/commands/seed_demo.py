@@ -6,8 +6,10 @@ The work is done by `audits.demo`; this only reads the options and prints the su
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime, time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from audits.demo.seed import (
     DEFAULT_PASSWORD,
@@ -63,6 +65,12 @@ class Command(BaseCommand):
             "(default %(default)s; 0 for none)",
         )
         parser.add_argument(
+            "--until",
+            type=date.fromisoformat,
+            help="end the history at 00:00 UTC of this date (YYYY-MM-DD), for data that is the "
+            "same on any day; default: the current hour",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help=f"first delete the demo brand '{DEMO_BRAND}' with all its data, its users and "
@@ -71,6 +79,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        end = None
+        if options["until"] is not None:
+            end = datetime.combine(options["until"], time(0), tzinfo=UTC)
+            if end > timezone.now():
+                raise CommandError("--until cannot be in the future: audits are in the past.")
         try:
             demo_options = DemoOptions(
                 seed=options["seed"],
@@ -80,6 +93,7 @@ class Command(BaseCommand):
                 visits_per_month=options["visits_per_month"],
                 photos=options["photos"],
                 password=password,
+                end=end,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
