@@ -258,8 +258,10 @@ def region_count(branches: int) -> int:
 
 
 def franchisee_count(branches: int) -> int:
-    """About three branches per franchisee (8 for the default 24)."""
-    return max(1, round(branches / 3))
+    """About three branches per franchisee (8 for the default 24), two or more from 3 branches."""
+    if branches < 3:
+        return 1
+    return max(2, round(branches / 3))
 
 
 def plan_network(
@@ -327,12 +329,12 @@ def _plan_franchisees(rng: random.Random, regions: int, count: int) -> list[Fran
 
 
 def _franchisee_sizes(rng: random.Random, branches: int, franchisees: int) -> list[int]:
-    """Branches per franchisee: the owner's gets min(3, branches), the rest share what is left.
+    """Branches per franchisee: the owner's gets up to 3, the rest at least one each.
 
     A few franchisees are big multi-unit operators, most have one to four branches.
     """
     sizes = [0] * franchisees
-    sizes[0] = min(3, branches)
+    sizes[0] = max(1, min(3, branches - (franchisees - 1)))
     left = branches - sizes[0]
     others = list(range(1, franchisees))
     if not others:

@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
 from audits.demo.bulk import insert_rows
@@ -161,7 +161,7 @@ def seed_demo(options: DemoOptions, *, log: Callable[[str], None] = lambda _: No
             raise DemoExists(DEMO_BRAND)
         writer = _Writer(options, log, clock)
         writer.write()
-    summary = summarise(writer.brand)
+    summary = writer.summary()
     summary.seconds = clock.laps
     summary.benchmarks = refresh_benchmarks(writer.brand)
     summary.seconds["total"] = clock.total()
@@ -215,6 +215,10 @@ class _Writer:
         self.branch_rngs: dict[int, random.Random] = {}
         self.rng_pictures = random.Random(f"{seed}:pictures")
         self.score_columns: list[str] | None = None  # the keys of score_fields(), in its order
+        # Tallied while writing: counting millions of rows afterwards would take longer.
+        self.tally: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.overall_total = Decimal(0)
 
     def write(self) -> None:
         definition = json.loads(CHECKLIST_FIXTURE.read_text(encoding="utf-8"))
@@ -430,6 +434,7 @@ class _Writer:
             }
             drawn.append((visit, assignment, details))
         Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+        self.statuses.update(a.status for a in assignments)
 
         submissions: list[Submission] = []
         for visit, assignment, d in drawn:
@@ -477,6 +482,7 @@ class _Writer:
                 # What answers_as_data makes of these rows once stored, in position order.
                 data.append(AnswerData(item=entry["item"], value=value, na=na, comment=comment))
             fields = score_fields(score(self.checklist, data))
+            self._count_score(fields)
             if self.score_columns is None:
                 self.score_columns = list(fields)
             scores.append(
@@ -490,12 +496,46 @@ class _Writer:
                     *(fields[name] for name in self.score_columns),
                 )
             )
-        insert_rows(Answer, ANSWER_COLUMNS, answers, batch_size=BATCH_SIZE)
+        self.tally["answers"] += insert_rows(Answer, ANSWER_COLUMNS, answers, batch_size=BATCH_SIZE)
+        self.tally["submissions"] += len(submissions)
         insert_rows(
             Score,
             [*SCORE_COLUMNS, *(self.score_columns or [])],
             scores,
             batch_size=BATCH_SIZE,
+        )
+
+    def _count_score(self, fields: dict) -> None:
+        self.tally["scores"] += 1
+        self.tally["passed"] += bool(fields["passed"])
+        self.tally["critical"] += bool(fields["critical_failures"])
+        if fields["overall"] is not None:
+            self.tally["with_overall"] += 1
+            self.overall_total += fields["overall"]
+
+    def summary(self) -> DemoSummary:
+        tally = self.tally
+        counts = {
+            "regions": len(self.regions),
+            "franchisees": len(self.franchisees),
+            "branches": len(self.branches),
+            "shoppers": len(self.shopper_ids),
+            "assignments": sum(self.statuses.values()),
+            "submissions": tally["submissions"],
+            "answers": tally["answers"],
+            "scores": tally["scores"],
+            "photos": tally["photos"],
+        }
+        mean = None
+        if tally["with_overall"]:
+            mean = round(float(self.overall_total / tally["with_overall"]), 2)
+        return DemoSummary(
+            brand=self.brand,
+            counts=counts,
+            assignments=dict(sorted(self.statuses.items())),
+            mean_overall=mean,
+            passed=tally["passed"],
+            critical_failures=tally["critical"],
         )
 
     # --- open work ---------------------------------------------------------------------------
@@ -544,6 +584,7 @@ class _Writer:
                 )
                 add(branch_index, rng.choice(pool), status)
         Assignment.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        self.statuses.update(a.status for a in rows)
 
     # --- photos ------------------------------------------------------------------------------
 
@@ -577,12 +618,13 @@ class _Writer:
                 ),
             )
             for item, data in pictures:
-                rows.append(self._photo(submission, item, data, visit))
+                rows.append(self._photo(submission, item, data))
         Photo.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        self.tally["photos"] += len(rows)
         if rows:
             self.log(f"Photos: {len(rows)} for {len(self.photo_submissions)} recent audits.")
 
-    def _photo(self, submission: Submission, item: str, data: bytes, visit: VisitPlan) -> Photo:
+    def _photo(self, submission: Submission, item: str, data: bytes) -> Photo:
         processed = process_photo(
             data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
         )
@@ -645,41 +687,13 @@ def _given_timestamps() -> Iterator[None]:
 # --- summary and reset -----------------------------------------------------------------------
 
 
-def summarise(brand: Brand) -> DemoSummary:
-    submissions = Submission.objects.filter(assignment__branch__brand=brand)
-    scores = Score.objects.filter(submission__assignment__branch__brand=brand, is_current=True)
-    assignments = Counter(
-        dict(
-            Assignment.objects.filter(branch__brand=brand)
-            .values_list("status")
-            .annotate(n=Count("id"))
-            .values_list("status", "n")
-        )
-    )
-    agg = scores.aggregate(
-        mean=Avg("overall"),
-        passed=Count("id", filter=Q(passed=True)),
-        critical=Count("id", filter=~Q(critical_failures=[])),
-    )
-    counts = {
-        "regions": Region.objects.filter(brand=brand).count(),
-        "franchisees": Franchisee.objects.filter(brand=brand).count(),
+def existing_counts(brand: Brand) -> dict[str, int]:
+    """A quick look at an existing demo (no counting of answers)."""
+    return {
         "branches": Branch.objects.filter(brand=brand).count(),
+        "submissions": Submission.objects.filter(assignment__branch__brand=brand).count(),
         "shoppers": Membership.objects.filter(brand=brand, role=Role.SHOPPER).count(),
-        "assignments": sum(assignments.values()),
-        "submissions": submissions.count(),
-        "answers": Answer.objects.filter(submission__assignment__branch__brand=brand).count(),
-        "scores": scores.count(),
-        "photos": Photo.objects.filter(submission__assignment__branch__brand=brand).count(),
     }
-    return DemoSummary(
-        brand=brand,
-        counts=counts,
-        assignments=dict(sorted(assignments.items())),
-        mean_overall=None if agg["mean"] is None else round(float(agg["mean"]), 2),
-        passed=agg["passed"],
-        critical_failures=agg["critical"],
-    )
 
 
 def demo_usernames(brand: Brand | None) -> set[str]:

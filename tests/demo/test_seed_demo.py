@@ -11,7 +11,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from audits.demo.seed import DEFAULT_PASSWORD, DEMO_BRAND, DEMO_LOGINS
+from audits.demo.seed import DEFAULT_PASSWORD, DEMO_BRAND, DEMO_LOGINS, DemoOptions, seed_demo
 from audits.models import (
     Answer,
     Assignment,
@@ -210,3 +210,25 @@ def test_existing_demo_login_without_the_brand_is_refused():
 def test_bad_sizes_are_refused():
     with pytest.raises(CommandError, match="branches"):
         call_command("seed_demo", "--branches", "0", stdout=io.StringIO())
+
+
+def test_the_summary_tallies_what_was_written():
+    summary = seed_demo(DemoOptions(branches=4, shoppers=3, months=1, photos=1))
+    brand = summary.brand
+    in_brand = {"submission__assignment__branch__brand": brand}
+    assert summary.counts == {
+        "regions": brand.regions.count(),
+        "franchisees": brand.franchisees.count(),
+        "branches": brand.branches.count(),
+        "shoppers": brand.memberships.filter(role="shopper").count(),
+        "assignments": Assignment.objects.filter(branch__brand=brand).count(),
+        "submissions": Submission.objects.filter(assignment__branch__brand=brand).count(),
+        "answers": Answer.objects.filter(**in_brand).count(),
+        "scores": Score.objects.filter(**in_brand).count(),
+        "photos": Photo.objects.filter(**in_brand).count(),
+    }
+    scores = Score.objects.filter(**in_brand)
+    assert summary.passed == scores.filter(passed=True).count()
+    assert summary.critical_failures == scores.exclude(critical_failures=[]).count()
+    assert summary.assignments["offered"] >= 3
+    assert summary.counts["franchisees"] >= 2

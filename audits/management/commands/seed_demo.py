@@ -19,9 +19,9 @@ from audits.demo.seed import (
     DemoExists,
     DemoOptions,
     demo_brand,
+    existing_counts,
     reset_demo,
     seed_demo,
-    summarise,
 )
 
 
@@ -102,13 +102,13 @@ class Command(BaseCommand):
         if options["reset"]:
             reset_demo(log=log)
         elif (brand := demo_brand()) is not None:
-            summary = summarise(brand)
+            counts = existing_counts(brand)
             self.stdout.write(
-                f"The demo brand '{DEMO_BRAND}' already exists ({summary.counts['branches']} "
-                f"branches, {summary.counts['submissions']} audits): nothing to do. "
+                f"The demo brand '{DEMO_BRAND}' already exists ({counts['branches']} "
+                f"branches, {counts['submissions']} audits): nothing to do. "
                 "Use --reset to start afresh."
             )
-            self._logins(password, extra_shoppers=summary.counts["shoppers"] - 1)
+            self._logins(password, extra_shoppers=counts["shoppers"] - 1)
             return
         try:
             summary = seed_demo(demo_options, log=log)
