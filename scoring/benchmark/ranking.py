@@ -40,10 +40,27 @@ def percentile_intervals(
     units = draws.shape[0]
     if units <= 1:
         return np.full(units, 50.0), np.full(units, 50.0)
-    pct = (rankdata(draws, axis=0) - 1.0) / (units - 1) * 100.0
+    pct = _draw_ranks(draws) / (units - 1) * 100.0
     tail = (1.0 - level) / 2.0
-    low, high = np.quantile(pct, [tail, 1.0 - tail], axis=1)
+    low, high = np.quantile(pct, [tail, 1.0 - tail], axis=0)
     return np.minimum(low, point), np.maximum(high, point)
+
+
+def _draw_ranks(draws: np.ndarray) -> np.ndarray:
+    """Rank (0-based, ties count half) of each unit within each draw, as (draws x units).
+
+    One argsort per draw and a scatter; scipy's `rankdata` (which handles ties) is used only
+    when a draw has ties, which continuous posterior draws have only when a variance is 0.
+    It is the largest cost of a big snapshot after the fit (5,000 branches x 1,000 draws).
+    """
+    columns = np.ascontiguousarray(np.asarray(draws, dtype=float).T)
+    order = np.argsort(columns, axis=1)
+    ordered = np.take_along_axis(columns, order, axis=1)
+    if np.any(ordered[:, 1:] == ordered[:, :-1]):
+        return rankdata(columns, axis=1) - 1.0
+    ranks = np.empty(columns.shape)
+    np.put_along_axis(ranks, order, np.arange(columns.shape[1], dtype=float)[None, :], axis=1)
+    return ranks
 
 
 def quartiles(scores: np.ndarray) -> Quartiles | None:

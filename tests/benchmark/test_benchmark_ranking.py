@@ -1,6 +1,7 @@
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import rankdata
 
 from scoring.benchmark import percentile_intervals, percentiles
 from scoring.benchmark.ranking import quartiles, ranks
@@ -46,3 +47,25 @@ def test_precise_estimates_give_narrow_percentile_intervals():
     wide = percentile_intervals(point[:, None] + 5.0 * rng.standard_normal((11, 500)), pct)
     assert np.all(narrow[1] - narrow[0] < 1e-9)
     assert np.mean(wide[1] - wide[0]) > 30
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.integers(min_value=2, max_value=40),
+    st.integers(min_value=1, max_value=60),
+    st.booleans(),
+    st.integers(min_value=0, max_value=10_000),
+)
+def test_percentile_intervals_match_ranking_every_draw_with_rankdata(units, draws, ties, seed):
+    # The fast path (argsort and scatter) must give what ranking each draw with ties counting
+    # half gives; rounded draws exercise the tie fallback.
+    rng = np.random.default_rng(seed)
+    values = rng.normal(0, 1, (units, draws))
+    if ties:
+        values = np.round(values, 0)
+    point = percentiles(values.mean(axis=1))
+    pct = (rankdata(values, axis=0) - 1.0) / (units - 1) * 100.0
+    low, high = np.quantile(pct, [0.05, 0.95], axis=1)
+    got_low, got_high = percentile_intervals(values, point, 0.9)
+    np.testing.assert_allclose(got_low, np.minimum(low, point), atol=1e-9)
+    np.testing.assert_allclose(got_high, np.maximum(high, point), atol=1e-9)
