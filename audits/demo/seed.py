@@ -161,6 +161,7 @@ def seed_demo(options: DemoOptions, *, log: Callable[[str], None] = lambda _: No
             raise DemoExists(DEMO_BRAND)
         writer = _Writer(options, log, clock)
         writer.write()
+    clock.lap("commit")  # PostgreSQL checks the deferred foreign keys of every row here
     summary = writer.summary()
     summary.seconds = clock.laps
     summary.benchmarks = refresh_benchmarks(writer.brand)

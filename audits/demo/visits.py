@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from scoring.checklist import valid_value_error
 from scoring.compiled import compile_checklist
 from scoring.types import Answer as AnswerData
 from scoring.types import Checklist
@@ -302,9 +303,8 @@ class AnswerSimulator:
             return {"item": key, "value": went_wrong}
         if key in forced:
             value, comment = forced[key]
-            if sim.type == "choice" and value not in {k for k, _ in sim.options}:
-                value = sim.options[-1][0]
-            return {"item": key, "value": value, "comment": comment}
+            if valid_value_error(sim.compiled.item, value) is None:  # else: another checklist
+                return {"item": key, "value": value, "comment": comment}
         if sim.type == "text":
             return {"item": key, "value": self._notes(rng, level, forced)}
         if sim.na_rate is not None and self._na(rng, sim, given):

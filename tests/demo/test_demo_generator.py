@@ -108,3 +108,19 @@ def test_visits_are_spread_at_opening_hours_by_different_shoppers():
             assert len(set(shoppers)) >= 2
     months_ago = [v.months_ago for v in visits]
     assert min(months_ago) < 0.5 and max(months_ago) > 5.5
+
+
+def test_the_simulator_works_on_any_checklist():
+    from factories import SMALL_CHECKLIST
+
+    small = parse_checklist(SMALL_CHECKLIST)
+    simulator = AnswerSimulator(small)
+    rng = random.Random(4)
+    wrong = 0
+    for _ in range(200):
+        visit = simulator.visit(rng, quality=rng.gauss(0, 1), leniency=0.0, dimension_effects={})
+        answers = parse_answers(visit.answers)
+        assert validate_answers(small, answers) == {}
+        wrong += visit.went_wrong
+        assert ("apology" in {a.item for a in answers}) == visit.went_wrong
+    assert 5 < wrong < 100
