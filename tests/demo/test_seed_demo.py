@@ -232,3 +232,26 @@ def test_the_summary_tallies_what_was_written():
     assert summary.critical_failures == scores.exclude(critical_failures=[]).count()
     assert summary.assignments["offered"] >= 3
     assert summary.counts["franchisees"] >= 2
+
+
+def test_the_benchmarks_are_refreshed_when_the_service_exists(monkeypatch):
+    import sys
+    import types
+
+    import audits.services
+
+    calls = []
+    fake = types.ModuleType("audits.services.benchmarks")
+    fake.benchmarks_refresh_brand = lambda *, brand: calls.append(brand.name)
+    monkeypatch.setitem(sys.modules, "audits.services.benchmarks", fake)
+    monkeypatch.setattr(audits.services, "benchmarks", fake, raising=False)
+    assert "benchmarks: refreshed" in seed()
+    assert calls == [DEMO_BRAND]
+
+    def broken(*, brand):
+        raise RuntimeError("no audits yet")
+
+    fake.benchmarks_refresh_brand = broken
+    out = seed("--reset")
+    assert "benchmarks: failed: RuntimeError: no audits yet" in out
+    assert Submission.objects.exists()  # the demo itself stands

@@ -130,11 +130,13 @@ class Command(BaseCommand):
             f"{counts['photos']} photos\n"
             f"  mean score {summary.mean_overall}, {summary.passed} passed, "
             f"{summary.critical_failures} with a critical failure\n"
-            f"  benchmarks: {summary.benchmarks}\n"
             f"  seed {demo_options.seed}; took {summary.seconds.get('total')} s ("
             + ", ".join(f"{k} {v} s" for k, v in summary.seconds.items() if k != "total")
             + ")"
         )
+        benchmarks = f"  benchmarks: {summary.benchmarks}"
+        failed = summary.benchmarks.startswith("failed")
+        self.stdout.write(self.style.WARNING(benchmarks) if failed else benchmarks)
         self._logins(password, extra_shoppers=counts["shoppers"] - 1)
 
     def _logins(self, password: str, *, extra_shoppers: int) -> None:
