@@ -91,7 +91,11 @@ def build_snapshot(
             tables[lvl] = ()
             continue
         weights = mean_weights([members for _, _, members in groups], len(data.branch_keys))
-        fair, variance = group_scores(fit, weights)
+        if lvl == BRANCH:
+            # The fit already holds each branch's fair score and its variance.
+            fair, variance = fit.fair_scores[:current], fit.fair_var[:current]
+        else:
+            fair, variance = group_scores(fit, weights)
         level_draws = group_draws(branch_draws, weights)
         failures = np.array([counts.failures[m].sum() for _, _, m in groups])
         audited = np.array([counts.audits[m].sum() for _, _, m in groups])

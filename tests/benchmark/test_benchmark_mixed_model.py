@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.benchmark import fit_crossed
+from scoring.benchmark import mixed_model as mm
 
 
 def _henderson(y, branch, shopper, gamma_b, gamma_s):
@@ -151,3 +152,24 @@ def test_bad_input_is_refused():
         fit_crossed(np.array([]), np.array([], dtype=int), np.array([], dtype=int))
     with pytest.raises(ValueError):
         fit_crossed(np.array([1.0]), np.array([0, 1]), np.array([0]))
+
+
+@pytest.mark.parametrize("shape", [(20, 8, 4), (6, 30, 5)])
+def test_reml_gradient_matches_finite_differences(shape):
+    # The optimiser trusts `_gradient` (d deviance / d log lambda, from S^-1 by LAPACK potri);
+    # a wrong trace or sign would stop it early at the wrong variances.
+    branches, shoppers, per_branch = shape
+    y, branch, shopper = crossed_data(branches, shoppers, per_branch, seed=9)
+    system = mm._System.build(y, branch, shopper, branches, shoppers, mm.DENSE_LIMIT)
+    log_lam = np.log([0.7, 0.4])
+
+    def deviance(x):
+        return mm._deviance(system, mm._factorise(system, np.exp(x)))
+
+    grad = mm._gradient(system, mm._factorise(system, np.exp(log_lam)))
+    h = 1e-5
+    for k in range(2):
+        step = np.zeros(2)
+        step[k] = h
+        numeric = (deviance(log_lam + step) - deviance(log_lam - step)) / (2 * h)
+        assert grad[k] == pytest.approx(numeric, rel=1e-5, abs=1e-6)
