@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 
 from audits.models import (
     Assignment,
+    BenchmarkSnapshot,
     Branch,
     Brand,
     ChecklistTemplate,
@@ -149,6 +150,23 @@ class ScoreAdmin(admin.ModelAdmin):
     list_display = ["submission", "overall", "passed", "engine_version", "is_current", "scored_at"]
     list_filter = ["engine_version", "passed", "is_current"]
     raw_id_fields = ["submission", "checklist"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BenchmarkSnapshot)
+class BenchmarkSnapshotAdmin(admin.ModelAdmin):
+    """Read-only: snapshots are written by the refresh task, never edited by hand."""
+
+    list_display = ["brand", "period", "period_kind", "dimension", "n_audits", "built_at"]
+    list_filter = ["brand", "period_kind", "dimension"]
+    search_fields = ["period"]
+    readonly_fields = ["brand", "period", "period_kind", "dimension", "n_audits", "built_at"]
+    exclude = ["data", "summary", "shopper_leniency"]  # megabytes for a large brand
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False

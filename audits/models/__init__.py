@@ -1,5 +1,6 @@
 """Touchpoint's models, one module per topic."""
 
+from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, User
 from .scores import Score
@@ -16,12 +17,15 @@ __all__ = [
     "Answer",
     "Assignment",
     "AssignmentStatus",
+    "BenchmarkRow",
+    "BenchmarkSnapshot",
     "Branch",
     "Brand",
     "ChecklistTemplate",
     "ChecklistVersion",
     "Franchisee",
     "Membership",
+    "PeriodKind",
     "Photo",
     "Region",
     "Role",
