@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from audits import selectors
 from audits.api import serializers as s
 from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice
-from audits.models import Assignment, AssignmentStatus, Photo
+from audits.models import Assignment, AssignmentStatus, Photo, Submission, SubmissionStatus
 from audits.services import assignments as assignment_services
 from audits.services import checklists as checklist_services
 from audits.services import organisation as organisation_services
@@ -194,11 +194,32 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(self.get_serializer(assignment).data)
 
 
-class SubmissionViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SubmissionFilter(filters.FilterSet):
+    status = filters.MultipleChoiceFilter(choices=SubmissionStatus.choices)
+
+    class Meta:
+        model = Submission
+        fields = ["status"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Submissions the caller may read (shopper: own; owner: own branches)"
+    ),
+    retrieve=extend_schema(summary="One submission: status, score (null until scored), photos"),
+)
+class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = s.SubmissionSerializer
+    filterset_class = SubmissionFilter
 
     def get_queryset(self) -> QuerySet:
         return selectors.submissions_visible_to(self.request.user)
+
+    def get_permissions(self):
+        # Head office and owners may read a submission but only its shopper's phone writes.
+        if self.action in {"create", "photos"}:
+            return [IsAuthenticated(), IsShopper()]
+        return super().get_permissions()
 
     @extend_schema(
         request=s.SubmissionCreateSerializer,
