@@ -120,10 +120,18 @@ def branches_visible_to(user: User) -> QuerySet[Branch]:
 
 @_authenticated_only
 def regions_visible_to(user: User) -> QuerySet[Region]:
+    """The brand's regions for head office; an owner sees the regions of their branches."""
     access = access_for(user)
     if access.is_admin:
         return Region.objects.all()
-    return Region.objects.filter(brand_id__in=access.staff_brand_ids)
+    return Region.objects.filter(
+        Q(brand_id__in=access.staff_brand_ids)
+        | Q(
+            id__in=Branch.objects.filter(franchisee_id__in=access.owned_franchisee_ids).values(
+                "region_id"
+            )
+        )
+    )
 
 
 @_authenticated_only
@@ -148,14 +156,19 @@ def shoppers_visible_to(user: User) -> QuerySet[User]:
 
 @_authenticated_only
 def checklists_visible_to(user: User) -> QuerySet[ChecklistVersion]:
-    """Versions of the caller's brands, and any version pinned by the shopper's assignments."""
+    """Versions of the caller's brands (staff and owners: what their branches are audited
+    against), and any version pinned by the shopper's own assignments."""
     access = access_for(user)
     versions = ChecklistVersion.objects.select_related("template")
     if access.is_admin:
         return versions
+    owned_brands = Franchisee.objects.filter(id__in=access.owned_franchisee_ids).values("brand_id")
+    pinned = Assignment.objects.filter(shopper_id=user.pk).values("checklist_id")
     return versions.filter(
-        Q(template__brand_id__in=access.staff_brand_ids) | Q(assignments__shopper_id=user.pk)
-    ).distinct()
+        Q(template__brand_id__in=access.staff_brand_ids)
+        | Q(template__brand_id__in=owned_brands)
+        | Q(id__in=pinned)
+    )
 
 
 @_authenticated_only

@@ -23,6 +23,22 @@ class ReadOnlyOrHeadOffice(IsHeadOffice):
         return request.method in SAFE_METHODS or super().has_permission(request, view)
 
 
+class StaffReadsHeadOfficeWrites(IsHeadOffice):
+    """Reads for head office, reviewers and admins (e.g. shopper accounts); writes as above.
+
+    Owners and shoppers may not list such things at all, so they get 403 rather than an
+    empty list.
+    """
+
+    message = "Only head office, reviewers and admins may read this."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method not in SAFE_METHODS:
+            return super().has_permission(request, view)
+        access = access_for(request.user)
+        return access.is_admin or bool(access.staff_brand_ids)
+
+
 class IsShopper(BasePermission):
     message = "Only shoppers may do this."
 

@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api import serializers as s
-from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice
+from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice, StaffReadsHeadOfficeWrites
 from audits.models import Assignment, AssignmentStatus, Photo, Submission, SubmissionStatus
 from audits.services import assignments as assignment_services
 from audits.services import checklists as checklist_services
@@ -109,11 +109,7 @@ class ShopperViewSet(HeadOfficeNetworkViewSet):
     serializer_class = s.ShopperSerializer
     selector = selectors.shoppers_visible_to
     create_service = organisation_services.shopper_create
-
-    def get_permissions(self):
-        from audits.api.permissions import IsHeadOffice
-
-        return [IsAuthenticated(), IsHeadOffice()]
+    permission_classes = [IsAuthenticated, StaffReadsHeadOfficeWrites]
 
 
 class ChecklistViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):

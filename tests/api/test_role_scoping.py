@@ -1,0 +1,473 @@
+"""Who sees what: every endpoint against every role.
+
+A role that may not see an object gets 404 (its existence is not revealed), one that may
+not take an action gets 403, a missing or bad token gets 401. Owners read their own
+branches' audits and never learn who the shopper was.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from factories import (
+    AssignmentFactory,
+    ChecklistVersionFactory,
+    MembershipFactory,
+    UserFactory,
+    good_answers,
+)
+from helpers import client_for, jpeg_bytes, new_assignment, scored_submission, submission_body
+
+from audits.models import Photo, Role
+from audits.services.scoring import submission_score
+from audits.services.submissions import submission_create
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "hq",
+    "reviewer",
+    "owner_a",
+    "owner_b",
+    "shopper",
+    "shopper2",
+    "admin",
+    "other_hq",
+    "anonymous",
+]
+
+
+@dataclass
+class Scene:
+    """The world plus visits in every state, one of them in the other brand."""
+
+    world: object
+    offered: object  # world.assignment: sam at Leeds (franchisee A), nothing sent yet
+    sub_a1: object  # sam at Leeds, scored, with a photo
+    sub_b1: object  # sue at Bath (franchisee B), scored
+    pending: object  # sam at Brighton (franchisee A), waiting for its photo
+    other_shopper: object
+    sub_other: object  # the other brand's shopper at the other brand's branch, scored
+    photo: object
+
+    def user(self, role: str):
+        return None if role == "anonymous" else getattr(self.world, role)
+
+
+def _send(assignment, *, photo_count=0):
+    started = timezone.now() - timedelta(hours=3)
+    submission, _ = submission_create(
+        shopper=assignment.shopper,
+        assignment=assignment,
+        client_id=uuid.uuid4(),
+        started_at=started,
+        finished_at=started + timedelta(minutes=20),
+        answers=good_answers(),
+        photo_count=photo_count,
+    )
+    return submission
+
+
+def _photo(submission) -> Photo:
+    photo = Photo(
+        submission=submission,
+        client_id=uuid.uuid4(),
+        item="storefront",
+        sha256="0" * 64,
+        width=64,
+        height=48,
+        original_format="JPEG",
+        original_bytes=100,
+        gps_latitude=53.8,
+        gps_longitude=-1.5,
+    )
+    photo.image.save("photo.jpg", ContentFile(jpeg_bytes()), save=False)
+    photo.thumbnail.save("thumb.jpg", ContentFile(jpeg_bytes(size=(16, 12))), save=False)
+    photo.save()
+    return photo
+
+
+@pytest.fixture
+def scene(world) -> Scene:
+    sub_a1 = scored_submission(world, branch=world.branch_a1)
+    sub_b1 = scored_submission(world, shopper=world.shopper2, branch=world.branch_b1)
+    pending = _send(new_assignment(world, branch=world.branch_a2), photo_count=1)
+
+    other_shopper = UserFactory(username="oscar")
+    MembershipFactory(user=other_shopper, role=Role.SHOPPER, brand=world.other_brand)
+    other_assignment = AssignmentFactory(
+        branch=world.other_branch,
+        shopper=other_shopper,
+        checklist=ChecklistVersionFactory(template__brand=world.other_brand),
+    )
+    sub_other = _send(other_assignment)
+    submission_score(submission_id=sub_other.pk)
+    return Scene(
+        world=world,
+        offered=world.assignment,
+        sub_a1=sub_a1,
+        sub_b1=sub_b1,
+        pending=pending,
+        other_shopper=other_shopper,
+        sub_other=sub_other,
+        photo=_photo(sub_a1),
+    )
+
+
+def _get(scene: Scene, role: str, url: str):
+    return client_for(scene.user(role)).get(url)
+
+
+def _ids(response) -> set[int]:
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"count", "next", "previous", "results"}, "lists are paginated"
+    assert body["count"] == len(body["results"])
+    return {row["id"] for row in body["results"]}
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+# endpoint -> role -> names of the scene objects listed (403 when the role may not list).
+LISTS: dict[str, dict[str, object]] = {
+    "branches": {
+        "hq": {"branch_a1", "branch_a2", "branch_b1"},
+        "reviewer": {"branch_a1", "branch_a2", "branch_b1"},
+        "owner_a": {"branch_a1", "branch_a2"},
+        "owner_b": {"branch_b1"},
+        "shopper": set(),
+        "shopper2": set(),
+        "admin": {"branch_a1", "branch_a2", "branch_b1", "other_branch"},
+        "other_hq": {"other_branch"},
+    },
+    "regions": {
+        "hq": {"north", "south"},
+        "reviewer": {"north", "south"},
+        "owner_a": {"north", "south"},  # the regions of their own branches
+        "owner_b": {"south"},
+        "shopper": set(),
+        "shopper2": set(),
+        "admin": {"north", "south", "other_region"},
+        "other_hq": {"other_region"},
+    },
+    "franchisees": {
+        "hq": {"franchisee_a", "franchisee_b"},
+        "reviewer": {"franchisee_a", "franchisee_b"},
+        "owner_a": {"franchisee_a"},
+        "owner_b": {"franchisee_b"},
+        "shopper": set(),
+        "shopper2": set(),
+        "admin": {"franchisee_a", "franchisee_b", "other_franchisee"},
+        "other_hq": {"other_franchisee"},
+    },
+    "shoppers": {
+        "hq": {"shopper", "shopper2"},
+        "reviewer": {"shopper", "shopper2"},
+        "owner_a": 403,
+        "owner_b": 403,
+        "shopper": 403,
+        "shopper2": 403,
+        "admin": {"shopper", "shopper2", "other_shopper"},
+        "other_hq": {"other_shopper"},
+    },
+    "assignments": {
+        "hq": {"offered", "a_sub_a1", "a_sub_b1", "a_pending"},
+        "reviewer": set(),
+        "owner_a": set(),
+        "owner_b": set(),
+        "shopper": {"offered", "a_sub_a1", "a_pending"},
+        "shopper2": {"a_sub_b1"},
+        "admin": {"offered", "a_sub_a1", "a_sub_b1", "a_pending", "a_sub_other"},
+        "other_hq": {"a_sub_other"},
+    },
+    "submissions": {
+        "hq": {"sub_a1", "sub_b1", "pending"},
+        "reviewer": {"sub_a1", "sub_b1", "pending"},
+        "owner_a": {"sub_a1", "pending"},
+        "owner_b": {"sub_b1"},
+        "shopper": {"sub_a1", "pending"},
+        "shopper2": {"sub_b1"},
+        "admin": {"sub_a1", "sub_b1", "pending", "sub_other"},
+        "other_hq": {"sub_other"},
+    },
+    "audits": {
+        "hq": {"sub_a1", "sub_b1"},
+        "reviewer": {"sub_a1", "sub_b1"},
+        "owner_a": {"sub_a1"},
+        "owner_b": {"sub_b1"},
+        "shopper": set(),  # a shopper's own work is not an audit to read back
+        "shopper2": set(),
+        "admin": {"sub_a1", "sub_b1", "sub_other"},
+        "other_hq": {"sub_other"},
+    },
+}
+
+
+def _resolve(scene: Scene, name: str) -> int:
+    world = scene.world
+    special = {
+        "other_region": lambda: world.other_branch.region,
+        "other_franchisee": lambda: world.other_branch.franchisee,
+        "a_sub_a1": lambda: scene.sub_a1.assignment,
+        "a_sub_b1": lambda: scene.sub_b1.assignment,
+        "a_pending": lambda: scene.pending.assignment,
+        "a_sub_other": lambda: scene.sub_other.assignment,
+    }
+    if name in special:
+        return special[name]().pk
+    if hasattr(scene, name) and name != "world":
+        return getattr(scene, name).pk
+    return getattr(world, name).pk
+
+
+LIST_CASES = [
+    (endpoint, role, expected)
+    for endpoint, by_role in LISTS.items()
+    for role, expected in by_role.items()
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "expected"), LIST_CASES, ids=[f"{e}-{r}" for e, r, _ in LIST_CASES]
+)
+def test_list_shows_exactly_what_the_role_may_see(scene, endpoint, role, expected):
+    response = _get(scene, role, f"/api/v1/{endpoint}/")
+    if isinstance(expected, int):
+        assert response.status_code == expected
+        return
+    assert _ids(response) == {_resolve(scene, name) for name in expected}
+
+
+@pytest.mark.parametrize("endpoint", [*LISTS, "me"])
+def test_lists_need_a_token(scene, endpoint):
+    assert _get(scene, "anonymous", f"/api/v1/{endpoint}/").status_code == 401
+
+
+# --- details -------------------------------------------------------------------------------
+
+# endpoint -> (object, {role: status}); roles not named get 404.
+DETAILS: dict[str, tuple[str, dict[str, int]]] = {
+    "branches": ("branch_a1", {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200}),
+    "regions": ("north", {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200}),
+    "franchisees": ("franchisee_a", {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200}),
+    "shoppers": (
+        "shopper",
+        {
+            "hq": 200,
+            "reviewer": 200,
+            "admin": 200,
+            "owner_a": 403,
+            "owner_b": 403,
+            "shopper": 403,
+            "shopper2": 403,
+        },
+    ),
+    "assignments": ("a_sub_a1", {"hq": 200, "shopper": 200, "admin": 200}),
+    "submissions": (
+        "sub_a1",
+        {"hq": 200, "reviewer": 200, "owner_a": 200, "shopper": 200, "admin": 200},
+    ),
+    "audits": ("sub_a1", {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200}),
+    "checklists": (
+        "checklist",
+        {
+            "hq": 200,
+            "reviewer": 200,
+            "owner_a": 200,
+            "owner_b": 200,
+            "shopper": 200,
+            "shopper2": 200,  # pinned by sue's assignment at Bath
+            "admin": 200,
+        },
+    ),
+    "photos": (
+        "photo",
+        {"hq": 200, "reviewer": 200, "owner_a": 200, "shopper": 200, "admin": 200},
+    ),
+}
+
+DETAIL_CASES = [
+    (endpoint, role, by_role.get(role, 401 if role == "anonymous" else 404))
+    for endpoint, (_, by_role) in DETAILS.items()
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "role", "expected"),
+    DETAIL_CASES,
+    ids=[f"{e}-{r}-{s}" for e, r, s in DETAIL_CASES],
+)
+def test_detail_status_by_role(scene, endpoint, role, expected):
+    pk = _resolve(scene, DETAILS[endpoint][0])
+    response = _get(scene, role, f"/api/v1/{endpoint}/{pk}/")
+    assert response.status_code == expected, response.content[:300]
+    if expected == 200 and endpoint != "photos":
+        assert response.json()["id"] == pk
+
+
+def test_a_version_no_assignment_pins_is_hidden_from_shoppers(scene):
+    unpinned = ChecklistVersionFactory(template=scene.world.checklist.template)
+    url = f"/api/v1/checklists/{unpinned.pk}/"
+    assert _get(scene, "shopper", url).status_code == 404
+    assert _get(scene, "owner_a", url).status_code == 200
+    assert _get(scene, "hq", url).status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", list(DETAILS))
+def test_a_bad_token_is_401_everywhere(scene, endpoint):
+    pk = _resolve(scene, DETAILS[endpoint][0])
+    client = client_for()
+    client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    for url in (f"/api/v1/{endpoint}/{pk}/", f"/api/v1/{endpoint}/"):
+        if endpoint in {"checklists", "photos"} and url.endswith(f"/{endpoint}/"):
+            continue  # these two have no list
+        response = client.get(url)
+        assert response.status_code == 401, url
+        assert response.json()["type"] == "client_error"
+
+
+# --- actions -------------------------------------------------------------------------------
+
+CREATE_BODIES = {
+    "regions": {"name": "East"},
+    "franchisees": {"name": "Cedar Ltd"},
+    "branches": {"name": "York", "franchisee": 0, "latitude": 53.9, "longitude": -1.08},
+    "shoppers": {"username": "newbie", "password": "long-enough-pass-42"},
+    "assignments": {
+        "branch": 0,
+        "shopper": 0,
+        "checklist": 0,
+        "window_start": "2030-01-01T09:00:00Z",
+        "window_end": "2030-01-02T09:00:00Z",
+    },
+    "checklists": {"template": "x", "title": "x", "sections": []},
+}
+
+
+@pytest.mark.parametrize("endpoint", list(CREATE_BODIES))
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("reviewer", 403),
+        ("owner_a", 403),
+        ("shopper", 403),
+        ("admin", 403),  # works through the Django admin: no brand to write into
+        ("anonymous", 401),
+    ],
+)
+def test_only_head_office_creates(scene, endpoint, role, expected):
+    response = client_for(scene.user(role)).post(
+        f"/api/v1/{endpoint}/", CREATE_BODIES[endpoint], format="json"
+    )
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize("role", ["hq", "owner_a", "reviewer"])
+def test_only_shoppers_accept_visits(scene, role):
+    response = client_for(scene.user(role)).post(f"/api/v1/assignments/{scene.offered.pk}/accept/")
+    assert response.status_code == 403
+    scene.offered.refresh_from_db()
+    assert scene.offered.status == "offered"
+
+
+def test_a_shopper_cannot_accept_someone_elses_visit(scene):
+    response = client_for(scene.world.shopper2).post(
+        f"/api/v1/assignments/{scene.offered.pk}/accept/"
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ["hq", "owner_a", "reviewer"])
+def test_only_shoppers_send_submissions(scene, role):
+    response = client_for(scene.user(role)).post(
+        "/api/v1/submissions/", submission_body(scene.offered), format="json"
+    )
+    assert response.status_code == 403
+
+
+# --- the shopper's identity ----------------------------------------------------------------
+
+
+def _identity_leaks(scene: Scene, text: str) -> list[str]:
+    shopper = scene.world.shopper
+    data = json.loads(text)
+    leaks = [needle for needle in (f'"{shopper.username}"', shopper.email) if needle in text]
+    leaks += [f"shopper={row['shopper']!r}" for row in _rows(data) if row.get("shopper")]
+    leaks += [
+        f"{key} in photo"
+        for row in _rows(data)
+        for p in row.get("photos", [])
+        for key in p
+        if key in {"gps_latitude", "gps_longitude", "taken_at", "sha256"}
+    ]
+    return leaks
+
+
+def _rows(data: dict) -> list[dict]:
+    return data.get("results", [data])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/audits/",
+        "/api/v1/audits/{sub_a1}/",
+        "/api/v1/submissions/",
+        "/api/v1/submissions/{sub_a1}/",
+        "/api/v1/submissions/{pending}/",
+    ],
+)
+def test_owner_never_learns_who_the_shopper_was(scene, url):
+    url = url.format(sub_a1=scene.sub_a1.pk, pending=scene.pending.pk)
+    response = _get(scene, "owner_a", url)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert _identity_leaks(scene, text) == []
+    for row in _rows(response.json()):
+        assert "shopper" in row and row["shopper"] is None
+
+
+@pytest.mark.parametrize("role", ["hq", "reviewer", "shopper", "admin"])
+def test_staff_and_the_shopper_see_who_made_the_visit(scene, role):
+    body = _get(scene, role, f"/api/v1/submissions/{scene.sub_a1.pk}/").json()
+    assert body["shopper"] == {"id": scene.world.shopper.pk, "username": "sam"}
+    assert body["photos"][0]["gps_latitude"] == pytest.approx(53.8)
+
+
+def test_the_leak_check_can_fail(scene):
+    """The identity check above would notice the shopper in a staff reader's JSON."""
+    text = _get(scene, "hq", f"/api/v1/audits/{scene.sub_a1.pk}/").content.decode()
+    assert _identity_leaks(scene, text)
+
+
+def test_owner_of_a_branch_that_later_gets_a_shopper_role_still_sees_no_identity(scene):
+    """Owner and shopper in one account: as owner they still never see other shoppers."""
+    owner = scene.world.owner_a
+    MembershipFactory(user=owner, role=Role.SHOPPER, brand=scene.world.brand)
+    response = _get(scene, "owner_a", f"/api/v1/audits/{scene.sub_a1.pk}/")
+    assert response.status_code == 200
+    assert response.json()["shopper"] is None
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def test_submissions_filter_by_status(scene):
+    url = "/api/v1/submissions/?status="
+    assert _ids(_get(scene, "hq", url + "scored")) == {scene.sub_a1.pk, scene.sub_b1.pk}
+    assert _ids(_get(scene, "hq", url + "awaiting_media")) == {scene.pending.pk}
+    assert _get(scene, "hq", url + "nonsense").status_code == 400
+
+
+def test_submissions_list_is_paginated(scene):
+    body = _get(scene, "hq", "/api/v1/submissions/?page_size=2").json()
+    assert body["count"] == 3
+    assert len(body["results"]) == 2
+    assert body["next"]
