@@ -37,3 +37,32 @@ def requeue_stuck_submissions() -> int:
     if ids:
         logger.warning("re-sent %d stuck submission(s) for scoring", len(ids))
     return len(ids)
+
+
+@shared_task(
+    name="audits.tasks.refresh_benchmarks",
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def refresh_benchmarks(brand_id: int) -> int:
+    """Rebuild one brand's recent league tables (queued, debounced, once audits are scored)."""
+    from audits.models import Brand
+    from audits.services import benchmarks as benchmark_services
+
+    brand = Brand.objects.filter(pk=brand_id).first()
+    if brand is None:
+        return 0
+    return benchmark_services.benchmarks_refresh_brand(brand=brand)
+
+
+@shared_task(name="audits.tasks.refresh_all_benchmarks")
+def refresh_all_benchmarks() -> int:
+    """Nightly (beat): queue every brand's refresh as its own task, so one slow brand or a
+    failing one does not hold the others back."""
+    from audits.models import Brand
+
+    brand_ids = list(Brand.objects.order_by("pk").values_list("pk", flat=True))
+    for brand_id in brand_ids:
+        refresh_benchmarks.delay(brand_id)
+    return len(brand_ids)

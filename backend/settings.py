@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -223,7 +224,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.requeue_stuck_submissions",
         "schedule": timedelta(minutes=5),
     },
+    # Rebuild every brand's recent league tables nightly (docs/benchmarking.md, "Serving").
+    "refresh-all-benchmarks": {
+        "task": "audits.tasks.refresh_all_benchmarks",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
+# Seconds between a scored audit and the (debounced) rebuild of its brand's league tables.
+BENCHMARK_REFRESH_DELAY = env_int("BENCHMARK_REFRESH_DELAY_SECONDS", 300)
+# Months (the current one included) whose periods every refresh rebuilds.
+BENCHMARK_RECENT_MONTHS = env_int("BENCHMARK_RECENT_MONTHS", 3)
 # A submission still waiting for its scoring task after this long is sent again.
 SCORING_STUCK_AFTER = timedelta(minutes=env_int("SCORING_STUCK_AFTER_MINUTES", 10))
 

@@ -1,0 +1,78 @@
+"""The debounced refresh task, the hook after scoring, and the nightly beat entry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from helpers import scored_submission
+
+from audits import tasks
+from audits.models import BenchmarkSnapshot
+from audits.services import benchmarks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Calls of refresh_benchmarks.apply_async, recorded instead of sent."""
+    calls = []
+    monkeypatch.setattr(
+        tasks.refresh_benchmarks, "apply_async", lambda *a, **kw: calls.append((a, kw))
+    )
+    cache.clear()
+    yield calls
+    cache.clear()
+
+
+def test_two_schedules_enqueue_one_refresh(world, queued):
+    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is True
+    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is False
+    assert queued == [
+        ((), {"args": [world.brand.pk], "countdown": settings.BENCHMARK_REFRESH_DELAY})
+    ]
+
+
+def test_brands_are_debounced_separately(world, queued):
+    benchmarks.benchmarks_schedule_refresh(world.brand.pk)
+    benchmarks.benchmarks_schedule_refresh(world.other_brand.pk)
+    assert [kw["args"] for _, kw in queued] == [[world.brand.pk], [world.other_brand.pk]]
+
+
+def test_a_schedule_after_the_window_enqueues_again(world, queued):
+    benchmarks.benchmarks_schedule_refresh(world.brand.pk)
+    cache.delete(benchmarks.refresh_cache_key(world.brand.pk))  # the TTL ran out
+    benchmarks.benchmarks_schedule_refresh(world.brand.pk)
+    assert len(queued) == 2
+
+
+def test_scored_submissions_schedule_their_brands(world, queued):
+    first = scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
+    second = scored_submission(world, started_at=datetime(2026, 8, 3, 11, tzinfo=UTC))
+    assert benchmarks.benchmarks_schedule_refresh_for_submissions([first.pk, second.pk]) == 1
+    assert [kw["args"] for _, kw in queued] == [[world.brand.pk]]
+
+
+def test_the_task_runs_eagerly_and_builds_snapshots(world):
+    scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
+    cache.clear()
+    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is True  # eager: runs inline
+    assert BenchmarkSnapshot.objects.filter(brand=world.brand, period="2026-08").exists()
+    cache.clear()
+
+
+def test_unknown_brand_refresh_is_a_no_op(db):
+    assert tasks.refresh_benchmarks.apply(args=[987654]).get() == 0
+
+
+def test_nightly_job_queues_every_brand(world, monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.refresh_benchmarks, "delay", sent.append)
+    assert tasks.refresh_all_benchmarks() == 2
+    assert sorted(sent) == sorted([world.brand.pk, world.other_brand.pk])
+    entry = settings.CELERY_BEAT_SCHEDULE["refresh-all-benchmarks"]
+    assert entry["task"] == tasks.refresh_all_benchmarks.name
+    assert entry["schedule"].hour == {3} and entry["schedule"].minute == {0}
