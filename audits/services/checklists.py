@@ -24,12 +24,20 @@ def checklist_publish(
     The definition is validated by the pure scoring package and stored normalised, so every
     reader (phones, the scoring worker) sees exactly the shape that was checked.
     """
+    errors: dict[str, list[str]] = {}
     if not template_name or not str(template_name).strip():
-        raise ValidationError({"template": ["A template name is required."]})
+        errors["template"] = ["A template name is required."]
+    elif len(template_name.strip()) > _max_length(ChecklistTemplate, "name"):
+        errors["template"] = [f"At most {_max_length(ChecklistTemplate, 'name')} characters."]
     try:
         checklist = parse_checklist(definition)
     except ChecklistError as exc:
-        raise ValidationError(exc.errors) from exc
+        errors.update(exc.errors)
+    else:
+        if len(checklist.title) > _max_length(ChecklistVersion, "title"):
+            errors["title"] = [f"At most {_max_length(ChecklistVersion, 'title')} characters."]
+    if errors:
+        raise ValidationError(errors)
     template, _ = ChecklistTemplate.objects.get_or_create(brand=brand, name=template_name.strip())
     # Lock the template row so two publishers cannot take the same version number.
     ChecklistTemplate.objects.select_for_update().filter(pk=template.pk).get()
@@ -45,6 +53,10 @@ def checklist_publish(
     )
 
 
+def _max_length(model: type, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
 def _to_decimal(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.01"))
 
@@ -54,7 +66,6 @@ def checklist_as_api(version: ChecklistVersion) -> dict[str, Any]:
     return {
         "id": version.pk,
         "template": version.template.name,
-        "template_id": version.template_id,
         "version": version.version,
         **version.definition,
     }
