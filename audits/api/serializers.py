@@ -254,7 +254,10 @@ class ItemScoreSerializer(serializers.Serializer):
     section = serializers.CharField()
     earned = serializers.FloatField()
     possible = serializers.FloatField()
-    reason = serializers.CharField()
+    # Documented as an enum so clients know every reason a point can be given or withheld.
+    reason = serializers.ChoiceField(
+        choices=["answered", "na", "hidden", "bonus", "critical_failure", "unscored"]
+    )
 
 
 class ScoreSerializer(serializers.ModelSerializer):
