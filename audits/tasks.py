@@ -28,12 +28,38 @@ def score_submission(submission_id: int) -> int | None:
     return score.pk if score is not None else None
 
 
+@shared_task(
+    name="audits.tasks.score_backlog",
+    autoretry_for=(ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def score_backlog(submission_ids: list[int]) -> int:
+    """Score the queued ones among `submission_ids` in one transaction; returns how many.
+
+    If the batch fails for another reason, one bad submission must not hold the others back
+    on every redelivery: each id is sent again as its own task, and only the bad one fails.
+    """
+    try:
+        return len(scoring_services.score_backlog(submission_ids))
+    except (ConnectionError, TimeoutError):
+        raise
+    except Exception:
+        if len(submission_ids) <= 1:
+            raise
+        logger.exception("backlog batch of %d failed; scoring one by one", len(submission_ids))
+        for submission_id in submission_ids:
+            score_submission.delay(submission_id)
+        return 0
+
+
 @shared_task(name="audits.tasks.requeue_stuck_submissions")
 def requeue_stuck_submissions() -> int:
-    """Send again the scoring tasks of submissions queued too long ago (lost messages)."""
+    """Send again, in batches, the submissions queued too long ago (lost messages)."""
     ids = scoring_services.stuck_submission_ids()
-    for submission_id in ids:
-        score_submission.delay(submission_id)
+    size = scoring_services.BACKLOG_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        score_backlog.delay(ids[start : start + size])
     if ids:
         logger.warning("re-sent %d stuck submission(s) for scoring", len(ids))
     return len(ids)

@@ -1,23 +1,45 @@
-"""Turning queued submissions into score rows, exactly once each.
+"""Turning queued submissions into score rows, exactly once each, one or a backlog at a time.
 
-The worker claims a submission with a conditional update inside the transaction that also
-writes its score: if the worker dies half-way the transaction rolls back, the row is still
-`queued`, and the redelivered message (late ack) or the periodic sweep scores it again. A
-second delivery of a task that already succeeded finds nothing to claim and does nothing.
+The worker claims submissions with one conditional update (`status = queued` → `scored`)
+inside the transaction that also writes their scores: if the worker dies half-way the
+transaction rolls back, the rows are still `queued`, and the redelivered message (late ack) or
+the periodic sweep scores them again. A second delivery of a task that already succeeded finds
+nothing to claim and does nothing. A concurrent worker given overlapping ids waits for the
+first one's commit, then finds those rows no longer queued and skips them.
+
+A backlog is scored with a fixed number of queries per batch whatever its size: the claim,
+the assignments, the checklist versions, the answers and the earlier revisions are each read
+in one query, and the scores written with one `bulk_create`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from audits.models import Answer, Assignment, AssignmentStatus, Score, Submission, SubmissionStatus
+from audits.models import (
+    Answer,
+    Assignment,
+    AssignmentStatus,
+    ChecklistVersion,
+    Score,
+    Submission,
+    SubmissionStatus,
+)
 from scoring.engine import ENGINE_VERSION, result_to_dict, score
 from scoring.types import Answer as AnswerData
-from scoring.types import ScoreResult
+from scoring.types import Checklist, ScoreResult
+
+# Submissions per backlog task and per re-scoring transaction: big enough that the fixed
+# queries are spread thin, small enough that a transaction (and its row locks) stays short.
+BACKLOG_BATCH_SIZE = 200
 
 
 def answers_as_data(answers: list[Answer]) -> list[AnswerData]:
@@ -42,32 +64,157 @@ def score_fields(result: ScoreResult) -> dict:
     }
 
 
-def submission_score(*, submission_id: int) -> Score | None:
-    """Score a queued submission; None when it is not (or no longer) queued."""
-    with transaction.atomic():
-        claimed = Submission.objects.filter(
-            pk=submission_id, status=SubmissionStatus.QUEUED
-        ).update(status=SubmissionStatus.SCORED, scored_at=timezone.now())
-        if not claimed:
-            return None
-        submission = (
-            Submission.objects.select_related("assignment__checklist")
-            .prefetch_related("answers")
-            .get(pk=submission_id)
+# --- Bulk reads shared by backlog scoring and re-scoring ---------------------------------------
+
+
+def checklists_by_version(version_ids: Iterable[int]) -> dict[int, Checklist]:
+    """The parsed checklists of these versions, in one query (versions are immutable)."""
+    versions = ChecklistVersion.objects.filter(pk__in=set(version_ids)).only("id", "definition")
+    return {version.pk: version.checklist for version in versions}
+
+
+def answers_by_submission(submission_ids: Iterable[int]) -> dict[int, list[AnswerData]]:
+    """Every answer of these submissions in one query, as engine dataclasses in answer order.
+
+    Read as tuples, not model instances: at backlog sizes (40 answers a submission) building
+    instances costs more than scoring them.
+    """
+    rows = (
+        Answer.objects.filter(submission_id__in=list(submission_ids))
+        .order_by("submission_id", "position")
+        .values_list("submission_id", "item", "value", "na", "comment")
+    )
+    answers: dict[int, list[AnswerData]] = defaultdict(list)
+    for submission_id, item, value, na, comment in rows:
+        answers[submission_id].append(AnswerData(item=item, value=value, na=na, comment=comment))
+    return answers
+
+
+@dataclass(frozen=True)
+class ScoredSubmission:
+    """An engine result waiting to be written, with the version it was scored against."""
+
+    submission_id: int
+    checklist_id: int
+    result: ScoreResult
+
+
+def score_many(
+    checklist_of: Mapping[int, int], *, checklists: Mapping[int, Checklist] | None = None
+) -> list[ScoredSubmission]:
+    """Score submissions (id -> checklist version id) with the pure engine, reading in bulk.
+
+    `checklists` may carry versions already parsed (re-scoring reuses them across batches);
+    missing ones are read in one query. Raises whatever the engine raises: the caller's
+    transaction then rolls back and nothing is half-written.
+    """
+    known = dict(checklists or {})
+    missing = set(checklist_of.values()) - known.keys()
+    if missing:
+        known.update(checklists_by_version(missing))
+    answers = answers_by_submission(checklist_of)
+    return [
+        ScoredSubmission(
+            submission_id=submission_id,
+            checklist_id=checklist_id,
+            result=score(known[checklist_id], answers.get(submission_id, [])),
         )
-        checklist_version = submission.assignment.checklist
-        result = score(checklist_version.checklist, answers_as_data(list(submission.answers.all())))
-        Score.objects.filter(submission=submission, is_current=True).update(is_current=False)
-        score_row = Score.objects.create(
-            submission=submission,
-            checklist=checklist_version,
+        for submission_id, checklist_id in sorted(checklist_of.items())
+    ]
+
+
+def write_scores(scored: Sequence[ScoredSubmission]) -> list[Score]:
+    """Store new current score rows, keeping the earlier ones as history (three queries).
+
+    The new row's revision is one more than the highest revision already stored for the same
+    engine version, or 0 for a version never used on that submission; earlier rows lose
+    `is_current` first, so the one-current-row constraint holds at every statement.
+    """
+    if not scored:
+        return []
+    ids = [entry.submission_id for entry in scored]
+    latest = dict(
+        Score.objects.filter(submission_id__in=ids, engine_version=ENGINE_VERSION)
+        .values("submission_id")
+        .annotate(latest=Max("revision"))
+        .values_list("submission_id", "latest")
+    )
+    Score.objects.filter(submission_id__in=ids, is_current=True).update(is_current=False)
+    rows = [
+        Score(
+            submission_id=entry.submission_id,
+            checklist_id=entry.checklist_id,
             engine_version=ENGINE_VERSION,
-            **score_fields(result),
+            revision=latest[entry.submission_id] + 1 if entry.submission_id in latest else 0,
+            is_current=True,
+            **score_fields(entry.result),
         )
-        Assignment.objects.filter(pk=submission.assignment_id).update(
-            status=AssignmentStatus.SCORED
+        for entry in scored
+    ]
+    return Score.objects.bulk_create(rows)
+
+
+# --- Claiming and scoring queued submissions ------------------------------------------------
+
+
+def _claim_queued(submission_ids: Sequence[int]) -> dict[int, int]:
+    """Mark the still-queued ones among `submission_ids` scored; returns id -> assignment id.
+
+    One `UPDATE ... WHERE status = 'queued' RETURNING`: the database decides which caller gets
+    each row, so two workers never score the same submission, and no row is read before it is
+    ours. (Django's `update()` returns only a count, which cannot say which rows we won.)
+    """
+    if not submission_ids:
+        return {}
+    table = connection.ops.quote_name(Submission._meta.db_table)
+    column = connection.ops.quote_name
+    scored_at = Submission._meta.get_field("scored_at").get_db_prep_value(
+        timezone.now(), connection
+    )
+    placeholders = ", ".join(["%s"] * len(submission_ids))
+    sql = (
+        f"UPDATE {table} SET {column('status')} = %s, {column('scored_at')} = %s "
+        f"WHERE {column('status')} = %s AND {column('id')} IN ({placeholders}) "
+        f"RETURNING {column('id')}, {column('assignment_id')}"
+    )
+    params = [SubmissionStatus.SCORED.value, scored_at, SubmissionStatus.QUEUED.value]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *submission_ids])
+        return dict(cursor.fetchall())
+
+
+def score_backlog(submission_ids: Iterable[int]) -> list[Score]:
+    """Score the queued submissions among `submission_ids` in one transaction; returns new rows.
+
+    Ids that are not queued (already scored, still awaiting photos, unknown) are skipped, so
+    the call is safe to repeat. Eight queries whatever the number of ids; callers keep batches
+    to a few hundred so that a transaction stays short.
+    """
+    ids = sorted({int(submission_id) for submission_id in submission_ids})
+    if not ids:
+        return []
+    with transaction.atomic():
+        claimed = _claim_queued(ids)
+        if not claimed:
+            return []
+        checklist_of_assignment = dict(
+            Assignment.objects.filter(pk__in=claimed.values()).values_list("id", "checklist_id")
         )
-    return score_row
+        scored = score_many(
+            {
+                submission_id: checklist_of_assignment[assignment_id]
+                for submission_id, assignment_id in claimed.items()
+            }
+        )
+        rows = write_scores(scored)
+        Assignment.objects.filter(pk__in=claimed.values()).update(status=AssignmentStatus.SCORED)
+    return rows
+
+
+def submission_score(*, submission_id: int) -> Score | None:
+    """Score one queued submission; None when it is not (or no longer) queued."""
+    rows = score_backlog([submission_id])
+    return rows[0] if rows else None
 
 
 def stuck_submission_ids(*, limit: int = 1000) -> list[int]:

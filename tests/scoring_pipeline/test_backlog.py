@@ -1,0 +1,104 @@
+"""Scoring a backlog: claims once, reads and writes in bulk, a fixed number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from factories import good_answers
+from pipeline_builders import queued_backlog, queued_submission
+
+from audits import tasks
+from audits.models import Assignment, Score, Submission
+from audits.services import scoring as scoring_services
+from audits.services.scoring import answers_by_submission, score_backlog, score_fields
+from scoring.engine import ENGINE_VERSION, score
+
+pytestmark = pytest.mark.django_db
+
+
+def _expected_fields(submission: Submission) -> dict:
+    checklist = submission.assignment.checklist.checklist
+    return score_fields(score(checklist, answers_by_submission([submission.pk])[submission.pk]))
+
+
+def test_backlog_scores_every_queued_submission_as_the_engine_does(world):
+    bad = queued_submission(world, answers=good_answers(courteous=False, listened=1))
+    good = queued_submission(world)
+    rows = score_backlog([bad.pk, good.pk])
+    assert sorted(row.submission_id for row in rows) == [bad.pk, good.pk]
+    for submission in (bad, good):
+        submission.refresh_from_db()
+        assert submission.status == "scored"
+        assert submission.scored_at is not None
+        assert Assignment.objects.get(pk=submission.assignment_id).status == "scored"
+        stored = Score.objects.get(submission=submission)
+        assert (stored.engine_version, stored.revision, stored.is_current) == (
+            ENGINE_VERSION,
+            0,
+            True,
+        )
+        assert stored.checklist_id == submission.assignment.checklist_id
+        expected = _expected_fields(submission)
+        assert {name: getattr(stored, name) for name in expected} == expected
+    assert Score.objects.get(submission=bad).critical_failures == ["courteous"]
+
+
+@pytest.mark.parametrize("size", [2, 20])
+def test_query_count_does_not_grow_with_the_batch(world, size, django_assert_num_queries):
+    ids = queued_backlog(world, size)
+    # Claim, assignments, checklist versions, answers, revisions, un-current, insert, update
+    # assignments, plus the savepoint pair of the atomic block inside the test's transaction.
+    with django_assert_num_queries(10):
+        rows = score_backlog(ids)
+    assert len(rows) == size
+    assert Score.objects.filter(submission_id__in=ids, is_current=True).count() == size
+
+
+def test_only_queued_submissions_are_claimed(world):
+    queued = queued_submission(world)
+    done = queued_submission(world)
+    score_backlog([done.pk])
+    rows = score_backlog([queued.pk, done.pk, 999_999])
+    assert [row.submission_id for row in rows] == [queued.pk]
+    assert Score.objects.filter(submission=done).count() == 1
+
+
+def test_awaiting_photos_is_not_scored(world):
+    submission = queued_submission(world)
+    Submission.objects.filter(pk=submission.pk).update(status="awaiting_media")
+    assert score_backlog([submission.pk]) == []
+    assert not Score.objects.filter(submission=submission).exists()
+
+
+def test_score_backlog_task_takes_ids(world):
+    ids = queued_backlog(world, 3)
+    assert tasks.score_backlog.delay(ids).get() == 3
+    assert tasks.score_backlog.delay(ids).get() == 0
+    assert Score.objects.filter(submission_id__in=ids).count() == 3
+
+
+def test_a_failing_batch_is_retried_one_by_one(world, monkeypatch):
+    """One submission the engine cannot score must not hold back the rest of its batch."""
+    poison = queued_submission(world, answers=good_answers(notes="poison"))
+    others = queued_backlog(world, 2)
+    real_score = scoring_services.score
+
+    def score_unless_poison(checklist, answers):
+        if any(answer.value == "poison" for answer in answers):
+            raise ValueError("cannot score this one")
+        return real_score(checklist, answers)
+
+    monkeypatch.setattr(scoring_services, "score", score_unless_poison)
+    sent: list[int] = []
+    monkeypatch.setattr(tasks.score_submission, "delay", sent.append)
+    assert tasks.score_backlog.delay([poison.pk, *others]).get() == 0
+    # The batch rolled back as a whole, and each id went out again as its own task.
+    assert not Score.objects.filter(submission_id__in=[poison.pk, *others]).exists()
+    assert sorted(sent) == sorted([poison.pk, *others])
+    for submission_id in others:
+        assert tasks.score_submission.apply(args=[submission_id]).get() is not None
+    with pytest.raises(ValueError, match="cannot score this one"):
+        tasks.score_submission.apply(args=[poison.pk])
+    assert Score.objects.filter(submission_id__in=others).count() == 2
+    poison.refresh_from_db()
+    assert poison.status == "queued"
+    assert not Score.objects.filter(submission=poison).exists()
