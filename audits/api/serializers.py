@@ -133,7 +133,6 @@ class ChecklistInputSerializer(serializers.Serializer):
 
 class ChecklistSerializer(ChecklistInputSerializer):
     id = serializers.IntegerField()
-    template_id = serializers.IntegerField()
     version = serializers.IntegerField()
 
 
@@ -143,6 +142,7 @@ class ChecklistSerializer(ChecklistInputSerializer):
 class AssignmentSerializer(serializers.ModelSerializer):
     branch = BranchRefSerializer(read_only=True)
     checklist = serializers.IntegerField(source="checklist_id", read_only=True)
+    shopper = serializers.IntegerField(source="shopper_id", read_only=True)
     submission = serializers.SerializerMethodField()
 
     class Meta:
@@ -150,6 +150,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "branch",
+            "shopper",
             "checklist",
             "scenario",
             "window_start",
