@@ -1,7 +1,8 @@
 """Domain errors that map onto HTTP statuses; rendered in the one shared error shape."""
 
+from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import status
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, AuthenticationFailed
 
 
 class Conflict(APIException):
@@ -22,3 +23,22 @@ class UnsupportedMedia(APIException):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_detail = "This kind of file is not accepted."
     default_code = "unsupported_media_type"
+
+
+class ExceptionHandler(BaseExceptionHandler):
+    """drf-standardized-errors' handler, with simplejwt's token errors in the shared shape.
+
+    simplejwt raises InvalidToken with a dict detail ({detail, code, messages: [...]}),
+    which would otherwise come out as one "error" per key with attrs such as
+    `messages.0.token_class`; a bad token is one error with no attr, like any other 401.
+    """
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        exc = super().convert_known_exceptions(exc)
+        if isinstance(exc, AuthenticationFailed) and isinstance(exc.detail, dict):
+            detail = exc.detail.get("detail", AuthenticationFailed.default_detail)
+            code = exc.detail.get("code", AuthenticationFailed.default_code)
+            plain = AuthenticationFailed(detail=str(detail), code=str(code))
+            plain.auth_header = getattr(exc, "auth_header", None)
+            return plain
+        return exc

@@ -12,6 +12,22 @@ from rest_framework import serializers
 from audits.models import Assignment, Branch, Franchisee, Photo, Region, Score, Submission, User
 from audits.selectors import access_for
 
+# --- Errors (documentation only: drf-standardized-errors renders them) ---------------------
+
+
+class ClientErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    attr = serializers.CharField(allow_null=True)
+
+
+class ClientErrorResponseSerializer(serializers.Serializer):
+    """The shared shape of 409 and 413, which drf-standardized-errors does not document."""
+
+    type = serializers.ChoiceField(choices=[("client_error", "Client Error")])
+    errors = ClientErrorSerializer(many=True)
+
+
 # --- People and network ---------------------------------------------------------------------
 
 

@@ -180,7 +180,16 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         )
         return Response(self.get_serializer(assignment).data, status=201)
 
-    @extend_schema(request=None, responses=s.AssignmentSerializer, summary="Accept an offer")
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.AssignmentSerializer,
+            409: OpenApiResponse(
+                s.ClientErrorResponseSerializer, description="No longer open, or its window passed"
+            ),
+        },
+        summary="Accept an offer (accepting again is harmless)",
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
         assignment = get_object_or_404(
@@ -223,8 +232,9 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             201: s.SubmissionSerializer,
             200: OpenApiResponse(s.SubmissionSerializer, description="A replay of a stored one"),
             409: OpenApiResponse(
+                s.ClientErrorResponseSerializer,
                 description="client_id reused with another body, or a second "
-                "submission for the assignment"
+                "submission for the assignment",
             ),
         },
         summary="Send a visit's answers (idempotent on client_id)",
@@ -251,7 +261,17 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request={"multipart/form-data": s.PhotoUploadSerializer},
-        responses={201: s.PhotoSerializer, 200: s.PhotoSerializer},
+        responses={
+            201: s.PhotoSerializer,
+            200: OpenApiResponse(s.PhotoSerializer, description="A replay of a stored photo"),
+            409: OpenApiResponse(
+                s.ClientErrorResponseSerializer,
+                description="client_id reused with other bytes, or every announced photo is in",
+            ),
+            413: OpenApiResponse(
+                s.ClientErrorResponseSerializer, description="Over the size limit"
+            ),
+        },
         summary="Upload one photo of a submission (idempotent on client_id)",
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])

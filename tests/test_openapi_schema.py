@@ -1,0 +1,187 @@
+"""The OpenAPI schema is valid, warning-free and documents every contract path; errors share
+one JSON shape whatever their status."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.urls import Resolver404, resolve
+from helpers import client_for, submission_body
+
+pytestmark = pytest.mark.django_db
+
+# Issue 2's contract: path -> methods it must document.
+CONTRACT = {
+    "/api/v1/auth/token/": {"post"},
+    "/api/v1/auth/token/refresh/": {"post"},
+    "/api/v1/me/": {"get"},
+    "/api/v1/assignments/": {"get", "post"},
+    "/api/v1/assignments/{id}/": {"get"},
+    "/api/v1/assignments/{id}/accept/": {"post"},
+    "/api/v1/checklists/": {"post"},
+    "/api/v1/checklists/{id}/": {"get"},
+    "/api/v1/submissions/": {"get", "post"},
+    "/api/v1/submissions/{id}/": {"get"},
+    "/api/v1/submissions/{id}/photos/": {"post"},
+    "/api/v1/branches/": {"get", "post"},
+    "/api/v1/branches/{id}/": {"get"},
+    "/api/v1/audits/": {"get"},
+    "/api/v1/audits/{id}/": {"get"},
+    "/api/v1/regions/": {"get", "post"},
+    "/api/v1/regions/{id}/": {"get"},
+    "/api/v1/franchisees/": {"get", "post"},
+    "/api/v1/franchisees/{id}/": {"get"},
+    "/api/v1/shoppers/": {"get", "post"},
+    "/api/v1/shoppers/{id}/": {"get"},
+    "/api/v1/photos/{id}/": {"get"},
+}
+
+# Paths of later issues: documented whenever they are routed.
+LATER = {
+    "/api/v1/branches/{id}/scorecard/": "/api/v1/branches/1/scorecard/",
+    "/api/v1/benchmarks/": "/api/v1/benchmarks/",
+    "/api/v1/benchmarks/compare/": "/api/v1/benchmarks/compare/",
+    "/api/v1/shoppers/{id}/calibration/": "/api/v1/shoppers/1/calibration/",
+}
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory) -> dict:
+    """`manage.py spectacular --validate --fail-on-warn`: raises on any warning or error."""
+    path: Path = tmp_path_factory.mktemp("schema") / "schema.yaml"
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(path),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
+    return yaml.safe_load(path.read_text())
+
+
+def test_schema_is_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Touchpoint API"
+
+
+@pytest.mark.parametrize("path", sorted(CONTRACT))
+def test_every_contract_path_is_documented_with_its_methods(schema, path):
+    assert path in schema["paths"], sorted(schema["paths"])
+    assert CONTRACT[path] <= set(schema["paths"][path])
+
+
+def _routed(url: str) -> bool:
+    try:
+        resolve(url)
+    except Resolver404:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("path", sorted(LATER))
+def test_later_paths_are_documented_when_routed(schema, path):
+    assert _routed(LATER[path]) == (path in schema["paths"])
+
+
+def test_photo_upload_is_documented_as_multipart(schema):
+    body = schema["paths"]["/api/v1/submissions/{id}/photos/"]["post"]["requestBody"]
+    assert "multipart/form-data" in body["content"]
+
+
+def test_checklist_read_documents_the_issue_shape(schema):
+    response = schema["paths"]["/api/v1/checklists/{id}/"]["get"]["responses"]["200"]
+    ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    properties = schema["components"]["schemas"][ref]["properties"]
+    expected = {"id", "template", "version", "title", "pass_mark", "critical_policy", "sections"}
+    assert set(properties) == expected
+
+
+def _shapes(schema: dict, node: dict) -> list[dict]:
+    """The object schemas a response schema may be, following $ref and oneOf."""
+    if "$ref" in node:
+        return _shapes(schema, schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]])
+    if "oneOf" in node:
+        return [shape for option in node["oneOf"] for shape in _shapes(schema, option)]
+    return [node]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "statuses"),
+    [
+        ("/api/v1/submissions/", "post", ["400", "401", "403", "409"]),
+        ("/api/v1/submissions/{id}/photos/", "post", ["400", "401", "404", "409", "413", "415"]),
+        ("/api/v1/assignments/{id}/accept/", "post", ["401", "403", "404", "409"]),
+        ("/api/v1/checklists/", "post", ["400", "401", "403"]),
+        ("/api/v1/audits/{id}/", "get", ["401", "404"]),
+    ],
+)
+def test_errors_are_documented_in_the_shared_shape(schema, path, method, statuses):
+    responses = schema["paths"][path][method]["responses"]
+    for status in statuses:
+        assert status in responses, (path, status)
+        content = responses[status]["content"]["application/json"]["schema"]
+        for shape in _shapes(schema, content):
+            assert set(shape["properties"]) == {"type", "errors"}, (path, status)
+            error = _shapes(schema, shape["properties"]["errors"]["items"])[0]
+            assert set(error["properties"]) == {"code", "detail", "attr"}, (path, status)
+
+
+def test_schema_and_docs_are_served(world):
+    assert client_for().get("/api/schema/").status_code == 200
+    assert client_for().get("/api/docs/").status_code == 200
+
+
+# --- one error shape -------------------------------------------------------------------------
+
+
+def _error_responses(world):
+    submitted = client_for(world.shopper).post(
+        "/api/v1/submissions/", submission_body(world.assignment), format="json"
+    )
+    assert submitted.status_code == 201
+    bad_token = client_for()
+    bad_token.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+    return {
+        400: client_for(world.hq).post("/api/v1/regions/", {"name": ""}, format="json"),
+        401: bad_token.get("/api/v1/branches/"),
+        403: client_for(world.owner_a).post("/api/v1/regions/", {"name": "X"}, format="json"),
+        404: client_for(world.owner_b).get(f"/api/v1/branches/{world.branch_a1.pk}/"),
+        409: client_for(world.shopper).post(
+            "/api/v1/submissions/", submission_body(world.assignment), format="json"
+        ),
+    }
+
+
+def test_errors_share_one_json_shape(world):
+    types = {}
+    for status, response in _error_responses(world).items():
+        assert response.status_code == status, response.content
+        assert response["Content-Type"].startswith("application/json")
+        body = response.json()
+        assert set(body) == {"type", "errors"}, (status, body)
+        assert body["errors"], status
+        for error in body["errors"]:
+            assert set(error) == {"code", "detail", "attr"}, (status, error)
+            assert isinstance(error["code"], str) and error["code"]
+            assert isinstance(error["detail"], str) and error["detail"]
+        types[status] = body["type"]
+    assert types == {
+        400: "validation_error",
+        401: "client_error",
+        403: "client_error",
+        404: "client_error",
+        409: "client_error",
+    }
+
+
+def test_validation_errors_name_the_field_and_others_do_not(world):
+    responses = _error_responses(world)
+    assert [e["attr"] for e in responses[400].json()["errors"]] == ["name"]
+    for status in (401, 403, 404, 409):
+        assert [e["attr"] for e in responses[status].json()["errors"]] == [None]
