@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from audits.api import views
+from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
 
@@ -24,5 +25,6 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("photos/<int:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
     path("photos/<int:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
+    path("branches/<int:pk>/scorecard/", BranchScorecardView.as_view(), name="branch-scorecard"),
     *router.urls,
 ]
