@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from rest_framework.exceptions import ValidationError
 
 from audits.exceptions import Conflict
@@ -31,6 +33,8 @@ from audits.models import (
 from scoring.answers import AnswersError, parse_answers, validate_answers
 
 OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+
+logger = logging.getLogger(__name__)
 
 
 def payload_fingerprint(payload: Mapping[str, Any]) -> str:
@@ -175,4 +179,21 @@ def submission_queue_for_scoring(*, submission: Submission) -> None:
     submission.status = SubmissionStatus.QUEUED
     submission.queued_at = now
     submission_id = submission.pk
-    transaction.on_commit(lambda: score_submission.delay(submission_id))
+    transaction.on_commit(lambda: _send_for_scoring(score_submission, submission_id))
+
+
+def _send_for_scoring(task, submission_id: int) -> None:
+    """Publish the scoring task; a broker outage is logged, not turned into a 500.
+
+    This runs after the commit: the submission is already stored and queued, so failing the
+    request would tell the phone that a saved visit was lost. The periodic sweep
+    (`requeue_stuck_submissions`) sends it once the broker is back.
+    """
+    try:
+        task.delay(submission_id)
+    except BrokerUnavailable:
+        logger.warning(
+            "broker unavailable: submission %s stays queued for the stuck-submission sweep",
+            submission_id,
+            exc_info=True,
+        )
