@@ -1,8 +1,11 @@
 """Domain errors that map onto HTTP statuses; rendered in the one shared error shape."""
 
+from dataclasses import replace
+
+from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import status
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.exceptions import APIException, AuthenticationFailed, ValidationError
 
 
 class Conflict(APIException):
@@ -13,13 +16,25 @@ class Conflict(APIException):
     default_code = "conflict"
 
 
-class PayloadTooLarge(APIException):
+class FieldError(APIException):
+    """A non-validation error about one request field (e.g. a 413 on `image`).
+
+    drf-standardized-errors leaves `attr` null outside validation errors; ErrorFormatter
+    below fills it from here so a client can point at the field as for a 400.
+    """
+
+    def __init__(self, detail=None, code=None, *, attr: str | None = None) -> None:
+        super().__init__(detail, code)
+        self.attr = attr
+
+
+class PayloadTooLarge(FieldError):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The upload is too large."
     default_code = "too_large"
 
 
-class UnsupportedMedia(APIException):
+class UnsupportedMedia(FieldError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     default_detail = "This kind of file is not accepted."
     default_code = "unsupported_media_type"
@@ -42,3 +57,14 @@ class ExceptionHandler(BaseExceptionHandler):
             plain.auth_header = getattr(exc, "auth_header", None)
             return plain
         return exc
+
+
+class ErrorFormatter(ExceptionFormatter):
+    """The package's formatter, naming the field of a FieldError in `attr`."""
+
+    def get_errors(self):
+        errors = super().get_errors()
+        attr = getattr(self.exc, "attr", None)
+        if attr and not isinstance(self.exc, ValidationError):
+            errors = [error if error.attr else replace(error, attr=attr) for error in errors]
+        return errors

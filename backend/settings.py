@@ -175,6 +175,7 @@ REST_FRAMEWORK = {
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
     "EXCEPTION_HANDLER_CLASS": "audits.exceptions.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "audits.exceptions.ErrorFormatter",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),

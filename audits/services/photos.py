@@ -22,7 +22,8 @@ from audits.services.submissions import submission_queue_for_scoring
 def _read_upload(upload: UploadedFile) -> bytes:
     if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
         raise PayloadTooLarge(
-            f"image: the file is {upload.size} bytes; the limit is {settings.PHOTO_MAX_BYTES}."
+            f"image: the file is {upload.size} bytes; the limit is {settings.PHOTO_MAX_BYTES}.",
+            attr="image",
         )
     return upload.read()
 
@@ -35,9 +36,9 @@ def _process(data: bytes) -> ProcessedPhoto:
         )
     except PhotoRejected as exc:
         if exc.code == "too_large":
-            raise PayloadTooLarge(f"image: {exc.message}") from exc
+            raise PayloadTooLarge(f"image: {exc.message}", attr="image") from exc
         if exc.code == "unsupported_format":
-            raise UnsupportedMedia(f"image: {exc.message}") from exc
+            raise UnsupportedMedia(f"image: {exc.message}", attr="image") from exc
         raise ValidationError({"image": [exc.message]}, code=exc.code) from exc
 
 

@@ -211,6 +211,7 @@ def test_other_formats_are_refused_naming_the_image_field(shopper_client, submis
     assert 400 <= response.status_code < 500
     assert response.status_code == 415
     (error,) = response.json()["errors"]
+    assert (error["attr"], error["code"]) == ("image", "unsupported_media_type")
     assert error["detail"].startswith("image:")
     assert submission.photos.count() == 0
 
@@ -221,7 +222,7 @@ def test_file_over_the_size_limit_is_413(shopper_client, submission, settings):
     response = upload(shopper_client, submission.pk, data)
     assert response.status_code == 413
     (error,) = response.json()["errors"]
-    assert error["code"] == "too_large"
+    assert (error["attr"], error["code"]) == ("image", "too_large")
     assert error["detail"].startswith("image:")
     assert submission.photos.count() == 0
 
