@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property, wraps
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from .models import (
     Assignment,
+    BenchmarkRow,
+    BenchmarkSnapshot,
     Branch,
     Brand,
     ChecklistVersion,
@@ -209,3 +211,67 @@ def audits_visible_to(user: User) -> QuerySet[Submission]:
     if access.is_admin:
         return audits
     return audits.filter(_branch_scope(access, "assignment__branch__"))
+
+
+# --- Benchmarks -------------------------------------------------------------------------------
+
+
+def reads_benchmarks(user: User) -> bool:
+    """League tables are for head office, reviewers and franchise owners (and admins)."""
+    access = access_for(user)
+    return access.is_admin or bool(access.staff_brand_ids or access.owned_franchisee_ids)
+
+
+@_authenticated_only
+def benchmark_snapshots_visible_to(user: User) -> QuerySet[BenchmarkSnapshot]:
+    """Snapshots of the brands whose league tables the caller reads, without their big JSON.
+
+    Head office and reviewers read their brands' tables whole; an owner reads the tables of
+    the brand their franchisee belongs to, but only the rows `benchmark_rows_visible_to`
+    lets through (plus the nameless peer quartiles).
+    """
+    access = access_for(user)
+    snapshots = BenchmarkSnapshot.objects.defer("data", "shopper_leniency")
+    if access.is_admin:
+        return snapshots
+    owner_brands = Franchisee.objects.filter(pk__in=access.owned_franchisee_ids).values("brand_id")
+    return snapshots.filter(
+        Q(brand_id__in=access.staff_brand_ids) | Q(brand_id__in=Subquery(owner_brands))
+    )
+
+
+def sees_whole_benchmark(user: User, brand_id: int) -> bool:
+    """Whether every row of the brand's tables (names included) is the caller's to see."""
+    access = access_for(user)
+    return access.is_admin or brand_id in access.staff_brand_ids
+
+
+def benchmark_rows_visible_to(user: User, snapshot: BenchmarkSnapshot) -> QuerySet[BenchmarkRow]:
+    """Rows of one snapshot the caller may see, in league order.
+
+    An owner sees the rows of their own branches and their own franchisee, never another
+    unit's row or a region's (a region mixes other franchisees' branches).
+    """
+    rows = BenchmarkRow.objects.filter(snapshot=snapshot).order_by("level", "position")
+    if not user.is_authenticated:
+        return rows.none()
+    if sees_whole_benchmark(user, snapshot.brand_id):
+        return rows
+    owned = access_for(user).owned_franchisee_ids
+    own_branches = Branch.objects.filter(franchisee_id__in=owned).values("pk")
+    return rows.filter(
+        Q(level="branch", unit_id__in=Subquery(own_branches))
+        | Q(level="franchisee", unit_id__in=owned)
+    )
+
+
+@_authenticated_only
+def calibration_shoppers_visible_to(user: User) -> QuerySet[User]:
+    """Shoppers whose leniency the caller may see: head office and reviewers of their brand.
+
+    Never an owner, whatever else they are: leniency points at who made a visit.
+    """
+    access = access_for(user)
+    if not (access.is_admin or access.staff_brand_ids):
+        return User.objects.none()
+    return shoppers_visible_to(user)

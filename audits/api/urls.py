@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from audits.api import views
+from audits.api import benchmarks, views
 from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
@@ -25,6 +25,13 @@ urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
     path("photos/<int:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
     path("photos/<int:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
+    path("benchmarks/", benchmarks.LeagueTableView.as_view(), name="benchmarks"),
+    path("benchmarks/compare/", benchmarks.CompareView.as_view(), name="benchmarks-compare"),
+    path(
+        "shoppers/<int:pk>/calibration/",
+        benchmarks.ShopperCalibrationView.as_view(),
+        name="shopper-calibration",
+    ),
     path("branches/<int:pk>/scorecard/", BranchScorecardView.as_view(), name="branch-scorecard"),
     *router.urls,
 ]

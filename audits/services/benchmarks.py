@@ -517,6 +517,16 @@ def branch_fair_summary(
     }
 
 
+def trend_months(key: str, kind: str) -> list[str]:
+    """The month keys a snapshot of `kind` and `key` spans, oldest first (for trends)."""
+    first, last = _window(kind, key)
+    months, month = [], period_of(first, MONTH)
+    while month.start <= last:
+        months.append(month.key)
+        month = month.shift(1)
+    return months
+
+
 def period_kind_of(key: str, *, rolling: bool = False) -> str:
     """The stored period kind for a key; ValueError for a malformed key or rolling non-quarter."""
     period: Period = parse_period(key)

@@ -1,0 +1,477 @@
+"""Fair league tables, side-by-side comparison and shopper calibration (read-only, thin).
+
+Everything shown was computed when the snapshot was built (audits.services.benchmarks); a
+request only looks rows up. Who sees what is decided in audits.selectors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audits import selectors
+from audits.api.pagination import Pagination
+from audits.models import BenchmarkRow, BenchmarkSnapshot, PeriodKind
+from audits.services.benchmarks import period_kind_of, trend_months
+from scoring.benchmark.records import LEVELS, OVERALL
+
+_DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")
+MAX_COMPARED = 20
+
+# --- Permissions -------------------------------------------------------------------------------
+
+
+class ReadsBenchmarks(BasePermission):
+    message = "League tables are for head office, reviewers and franchise owners."
+
+    def has_permission(self, request, view) -> bool:
+        return selectors.reads_benchmarks(request.user)
+
+
+class ReadsCalibration(BasePermission):
+    message = "Shopper calibration is for head office and reviewers."
+
+    def has_permission(self, request, view) -> bool:
+        access = selectors.access_for(request.user)
+        return access.is_admin or bool(access.staff_brand_ids)
+
+
+# --- Shapes (documented in the OpenAPI schema) -------------------------------------------------
+
+
+class LeagueRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Branch, franchisee or region id.")
+    name = serializers.CharField()
+    n = serializers.IntegerField(help_text="Counted audits in the period.")
+    raw_mean = serializers.FloatField(help_text="Plain mean of the counted audits' scores.")
+    fair_score = serializers.FloatField(
+        help_text="What a typical shopper would report: brand mean + unit effect."
+    )
+    interval = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, help_text="90% interval."
+    )
+    percentile = serializers.FloatField(help_text="0 = bottom, 100 = top of the brand's units.")
+    percentile_interval = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2
+    )
+    rank = serializers.IntegerField(help_text="1 = best fair score among the brand's units.")
+    change = serializers.FloatField(
+        allow_null=True, help_text="Fair score minus the previous period's."
+    )
+    change_significant = serializers.BooleanField(
+        help_text="The change survives Benjamini-Hochberg at FDR 10% across the level's units."
+    )
+    few_audits = serializers.BooleanField(help_text="Fewer counted audits than the brand minimum.")
+    critical_failure_rate = serializers.FloatField(
+        help_text="Share of audits with a critical failure, shrunk towards the brand (0-1)."
+    )
+
+
+class PeersSerializer(serializers.Serializer):
+    q1 = serializers.FloatField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+    q3 = serializers.FloatField(allow_null=True)
+    n_units = serializers.IntegerField()
+
+
+class LeaguePageSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Rows the caller may see.")
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = LeagueRowSerializer(many=True)
+    peers = PeersSerializer(help_text="Fair-score quartiles of all the level's units, unnamed.")
+    period = serializers.CharField()
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
+    level = serializers.ChoiceField(choices=LEVELS)
+    dimension = serializers.CharField()
+    built_at = serializers.DateTimeField()
+
+
+class CompareFigureSerializer(serializers.Serializer):
+    fair_score = serializers.FloatField()
+    interval = serializers.ListField(child=serializers.FloatField())
+    percentile = serializers.FloatField()
+    percentile_interval = serializers.ListField(child=serializers.FloatField())
+    rank = serializers.IntegerField()
+    n = serializers.IntegerField()
+    few_audits = serializers.BooleanField()
+
+
+class TrendPointSerializer(serializers.Serializer):
+    period = serializers.CharField(help_text="A month key.")
+    fair_score = serializers.FloatField(allow_null=True, help_text="Null: not audited that month.")
+    interval = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    n = serializers.IntegerField()
+
+
+class CompareBranchSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    overall = CompareFigureSerializer(allow_null=True)
+    dimensions = serializers.DictField(
+        child=CompareFigureSerializer(allow_null=True), help_text="By dimension key."
+    )
+    trend = TrendPointSerializer(many=True, help_text="Overall fair score month by month.")
+
+
+class CompareSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
+    dimensions = serializers.ListField(child=serializers.CharField())
+    months = serializers.ListField(child=serializers.CharField())
+    branches = CompareBranchSerializer(many=True)
+
+
+class CalibrationSerializer(serializers.Serializer):
+    shopper = serializers.IntegerField()
+    leniency = serializers.FloatField(
+        help_text="Score points; positive grades softer than the typical shopper."
+    )
+    interval = serializers.ListField(child=serializers.FloatField(), help_text="90% interval.")
+    n = serializers.IntegerField(help_text="Audits the estimate rests on.")
+    period = serializers.CharField()
+    period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
+
+
+# --- Parameters ---------------------------------------------------------------------------------
+
+PERIOD = OpenApiParameter(
+    "period", OpenApiTypes.STR, required=True, description="2026-Q3, 2026-11 or 2026."
+)
+ROLLING = OpenApiParameter(
+    "rolling",
+    OpenApiTypes.BOOL,
+    description="Rank on the four quarters ending at the (quarter) period.",
+)
+BRAND = OpenApiParameter(
+    "brand", OpenApiTypes.INT, description="Only for callers who act for several brands."
+)
+
+
+def _rolling(request: Request) -> bool:
+    value = request.query_params.get("rolling", "false").strip().lower()
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no", ""):
+        return False
+    raise ValidationError({"rolling": ["Expected true or false."]})
+
+
+def _period(request: Request, *, required: bool = True) -> tuple[str, str] | None:
+    """(period key, stored period kind) from ?period= and ?rolling=, or a 400 naming them."""
+    key = request.query_params.get("period")
+    rolling = _rolling(request)
+    if not key:
+        if required:
+            raise ValidationError({"period": ["This parameter is required."]})
+        return None
+    try:
+        kind = period_kind_of(key.strip(), rolling=False)
+    except ValueError:
+        raise ValidationError(
+            {"period": ["Expected a period key such as 2026-Q3, 2026-11 or 2026."]}
+        ) from None
+    if rolling:
+        if kind != PeriodKind.QUARTER:
+            raise ValidationError(
+                {"rolling": ["A rolling window ends at a quarter, e.g. 2026-Q3."]}
+            )
+        kind = PeriodKind.ROLLING_4Q
+    return key.strip(), kind
+
+
+def _choice(request: Request, name: str, default: str, allowed) -> str:
+    value = request.query_params.get(name, default).strip()
+    if value not in allowed:
+        raise ValidationError({name: [f"Expected one of: {', '.join(allowed)}."]})
+    return value
+
+
+def _dimension(request: Request) -> str:
+    value = request.query_params.get("dimension", OVERALL).strip()
+    if not _DIMENSION_RE.match(value):
+        raise ValidationError({"dimension": ['Expected "overall" or a dimension key.']})
+    return value
+
+
+def _one_snapshot(request: Request, snapshots) -> BenchmarkSnapshot | None:
+    """The one snapshot matching, for the caller's brand (?brand= when they have several)."""
+    brand = request.query_params.get("brand")
+    if brand is not None:
+        if not brand.isdigit():
+            raise ValidationError({"brand": ["Expected a brand id."]})
+        snapshots = snapshots.filter(brand_id=int(brand))
+    found = list(snapshots[:2])
+    if len(found) > 1:
+        raise ValidationError({"brand": ["You act for several brands: say which one."]})
+    return found[0] if found else None
+
+
+def _not_found(request: Request, key: str, kind: str, dimension: str) -> Exception:
+    """404 for a valid period without a snapshot; 400 when the dimension is unknown."""
+    known = selectors.benchmark_snapshots_visible_to(request.user)
+    if dimension != OVERALL and not known.filter(dimension=dimension).exists():
+        return ValidationError({"dimension": [f"No league table has the dimension {dimension!r}."]})
+    return NotFound(
+        f"No {kind} league table for {key} ({dimension}) yet: no counted audit in that period, "
+        "or the nightly refresh has not built it."
+    )
+
+
+# --- Views ---------------------------------------------------------------------------------------
+
+
+class LeagueTableView(APIView):
+    """GET /benchmarks/: one level's fair league table, best first, one page at a time."""
+
+    permission_classes = [IsAuthenticated, ReadsBenchmarks]
+
+    @extend_schema(
+        summary="Fair league table of branches, franchisees or regions",
+        description=(
+            "Rows ordered by fair score (best first). Head office and reviewers see every row "
+            "of their brand; a franchise owner sees the rows of their own branches and "
+            "franchisee only. Everyone gets `peers`, the quartiles of all the level's fair "
+            "scores without names. A valid period without a snapshot is a 404."
+        ),
+        parameters=[
+            PERIOD,
+            OpenApiParameter("level", OpenApiTypes.STR, enum=list(LEVELS), default="branch"),
+            OpenApiParameter(
+                "dimension", OpenApiTypes.STR, default=OVERALL, description="Or a dimension key."
+            ),
+            ROLLING,
+            BRAND,
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT, description="Up to 200."),
+        ],
+        responses={
+            200: LeaguePageSerializer,
+            400: OpenApiResponse(description="A malformed period, level or dimension (named)."),
+            403: OpenApiResponse(description="Shoppers do not see league tables."),
+            404: OpenApiResponse(description="No snapshot for this period and dimension."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        key, kind = _period(request)
+        level = _choice(request, "level", "branch", LEVELS)
+        dimension = _dimension(request)
+        snapshot = _one_snapshot(
+            request,
+            selectors.benchmark_snapshots_visible_to(request.user).filter(
+                period=key, period_kind=kind, dimension=dimension
+            ),
+        )
+        if snapshot is None:
+            raise _not_found(request, key, kind, dimension)
+        rows = (
+            selectors.benchmark_rows_visible_to(request.user, snapshot)
+            .filter(level=level)
+            .values_list("row", flat=True)
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(rows, request, view=self)
+        response = paginator.get_paginated_response(list(page))
+        summary = snapshot.summary.get(level) or {}
+        quartiles = summary.get("quartiles") or {}
+        response.data["peers"] = {
+            "q1": quartiles.get("q1"),
+            "median": quartiles.get("median"),
+            "q3": quartiles.get("q3"),
+            "n_units": summary.get("count", 0),
+        }
+        response.data.update(
+            period=snapshot.period,
+            period_kind=snapshot.period_kind,
+            level=level,
+            dimension=snapshot.dimension,
+            built_at=snapshot.built_at,
+        )
+        return response
+
+
+def _figure(row: dict) -> dict:
+    return {
+        key: row[key]
+        for key in (
+            "fair_score",
+            "interval",
+            "percentile",
+            "percentile_interval",
+            "rank",
+            "n",
+            "few_audits",
+        )
+    }
+
+
+def _branch_ids(request: Request) -> list[int]:
+    text = request.query_params.get("branches", "")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() for p in parts):
+        raise ValidationError({"branches": ["Expected branch ids separated by commas: 1,2,3."]})
+    ids = list(dict.fromkeys(int(p) for p in parts))
+    if len(ids) > MAX_COMPARED:
+        raise ValidationError({"branches": [f"Compare at most {MAX_COMPARED} branches."]})
+    return ids
+
+
+class CompareView(APIView):
+    """GET /benchmarks/compare/: chosen branches side by side, every dimension and the trend."""
+
+    permission_classes = [IsAuthenticated, ReadsBenchmarks]
+
+    @extend_schema(
+        summary="Branches side by side: overall, every dimension and the monthly trend",
+        parameters=[
+            OpenApiParameter(
+                "branches", OpenApiTypes.STR, required=True, description="Ids, e.g. 1,2,3."
+            ),
+            PERIOD,
+            ROLLING,
+        ],
+        responses={
+            200: CompareSerializer,
+            400: OpenApiResponse(description="Malformed or unknown branches or period (named)."),
+            403: OpenApiResponse(description="Shoppers do not see league tables."),
+            404: OpenApiResponse(description="No snapshot for this period."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        ids = _branch_ids(request)
+        key, kind = _period(request)
+        branches = {
+            pk: (name, brand_id)
+            for pk, name, brand_id in selectors.branches_visible_to(request.user)
+            .filter(pk__in=ids)
+            .values_list("pk", "name", "brand_id")
+        }
+        unknown = [pk for pk in ids if pk not in branches]
+        if unknown:
+            raise ValidationError(
+                {"branches": [f"Unknown branch ids: {', '.join(map(str, unknown))}."]}
+            )
+        brands = {brand_id for _, brand_id in branches.values()}
+        if len(brands) > 1:
+            raise ValidationError({"branches": ["Compare branches of one brand at a time."]})
+        brand_id = brands.pop()
+        visible = selectors.benchmark_snapshots_visible_to(request.user).filter(brand_id=brand_id)
+        dimensions = sorted(
+            visible.filter(period=key, period_kind=kind).values_list("dimension", flat=True),
+            key=lambda d: (d != OVERALL, d),
+        )
+        if not dimensions:
+            raise NotFound(f"No {kind} league table for {key} yet.")
+        figures: dict[tuple[int, str], dict] = {}
+        for dimension, unit_id, row in BenchmarkRow.objects.filter(
+            snapshot__in=visible.filter(period=key, period_kind=kind),
+            level="branch",
+            unit_id__in=ids,
+        ).values_list("snapshot__dimension", "unit_id", "row"):
+            figures[(unit_id, dimension)] = _figure(row)
+        months = trend_months(key, kind)
+        trend: dict[tuple[int, str], dict] = {}
+        for month, unit_id, row in BenchmarkRow.objects.filter(
+            snapshot__in=visible.filter(
+                period__in=months, period_kind=PeriodKind.MONTH, dimension=OVERALL
+            ),
+            level="branch",
+            unit_id__in=ids,
+        ).values_list("snapshot__period", "unit_id", "row"):
+            trend[(unit_id, month)] = row
+        out = []
+        for pk in ids:
+            points = []
+            for month in months:
+                row = trend.get((pk, month))
+                points.append(
+                    {
+                        "period": month,
+                        "fair_score": None if row is None else row["fair_score"],
+                        "interval": None if row is None else row["interval"],
+                        "n": 0 if row is None else row["n"],
+                    }
+                )
+            out.append(
+                {
+                    "id": pk,
+                    "name": branches[pk][0],
+                    "overall": figures.get((pk, OVERALL)),
+                    "dimensions": {d: figures.get((pk, d)) for d in dimensions if d != OVERALL},
+                    "trend": points,
+                }
+            )
+        return Response(
+            {
+                "period": key,
+                "period_kind": kind,
+                "dimensions": dimensions,
+                "months": months,
+                "branches": out,
+            }
+        )
+
+
+class ShopperCalibrationView(APIView):
+    """GET /shoppers/{id}/calibration/: a shopper's estimated leniency, for head office."""
+
+    permission_classes = [IsAuthenticated, ReadsCalibration]
+
+    @extend_schema(
+        summary="A shopper's leniency (score points, positive = grades softer) with its interval",
+        description=(
+            "From the overall snapshot of `period` (with `rolling`), or by default the latest "
+            "quarter whose snapshot includes the shopper; quarter and month snapshots learn "
+            "leniency from the four quarters ending with the period. Head office and reviewers "
+            "of the shopper's brand only; owners never see it."
+        ),
+        parameters=[
+            OpenApiParameter("period", OpenApiTypes.STR, description="Default: latest quarter."),
+            ROLLING,
+        ],
+        responses={
+            200: CalibrationSerializer,
+            403: OpenApiResponse(description="Not head office or a reviewer."),
+            404: OpenApiResponse(description="Unknown shopper, or no snapshot includes them."),
+        },
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        period = _period(request, required=False)
+        if not selectors.calibration_shoppers_visible_to(request.user).filter(pk=pk).exists():
+            raise NotFound("No such shopper.")
+        snapshots = selectors.benchmark_snapshots_visible_to(request.user).filter(
+            dimension=OVERALL, shopper_leniency__has_key=str(pk)
+        )
+        if period is None:
+            snapshots = snapshots.filter(period_kind=PeriodKind.QUARTER)
+        else:
+            snapshots = snapshots.filter(period=period[0], period_kind=period[1])
+        # The whole (small) dict of one snapshot: a key transform on a digit key would be
+        # read by PostgreSQL as an array index.
+        found = (
+            snapshots.order_by("-period", "-built_at")
+            .values_list("period", "period_kind", "shopper_leniency")
+            .first()
+        )
+        if found is None:
+            raise NotFound("No league table includes an audit by this shopper yet.")
+        key, kind, leniencies = found
+        calibration = leniencies[str(pk)]
+        return Response(
+            {
+                "shopper": pk,
+                "leniency": round(calibration["leniency"], 2),
+                "interval": [round(v, 2) for v in calibration["interval"]],
+                "n": calibration["n"],
+                "period": key,
+                "period_kind": kind,
+            }
+        )
