@@ -130,6 +130,17 @@ class CompareSerializer(serializers.Serializer):
     branches = CompareBranchSerializer(many=True)
 
 
+class FairSummarySerializer(serializers.Serializer):
+    """A branch's fair score on its scorecard (null until a snapshot holds the branch)."""
+
+    period = serializers.CharField(help_text="The quarter of the latest snapshot.")
+    fair_score = serializers.FloatField()
+    interval = serializers.ListField(child=serializers.FloatField(), help_text="90% interval.")
+    percentile = serializers.FloatField(help_text="Among the brand's branches, 100 = top.")
+    percentile_interval = serializers.ListField(child=serializers.FloatField())
+    few_audits = serializers.BooleanField()
+
+
 class CalibrationSerializer(serializers.Serializer):
     shopper = serializers.IntegerField()
     leniency = serializers.FloatField(

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audits import selectors
+from audits.api.benchmarks import FairSummarySerializer
 from audits.services import scorecards as scorecard_services
 
 
@@ -85,6 +86,9 @@ class BranchScorecardSerializer(serializers.Serializer):
         many=True, help_text="Up to 5 items with the lowest share of points earned (< 1)."
     )
     recent = ScorecardRecentSerializer(many=True, help_text="The 5 latest audits.")
+    fair = FairSummarySerializer(
+        allow_null=True, help_text="Fair benchmark of the latest quarter up to `to`."
+    )
 
 
 class BranchScorecardView(APIView):

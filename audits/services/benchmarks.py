@@ -489,10 +489,16 @@ def served_row(row: dict) -> dict:
 
 
 def branch_fair_summary(
-    branch_id: int, *, period: str | None = None, dimension: str = OVERALL
+    branch_id: int,
+    *,
+    period: str | None = None,
+    until: date | None = None,
+    dimension: str = OVERALL,
 ) -> dict | None:
     """The branch's fair score for the scorecard: `period` (a key) or its latest quarter.
 
+    Without `period`, the latest quarter snapshot holding the branch, no later than the
+    quarter of `until` when given (a scorecard ending in May shows Q2, not a later quarter).
     {period, fair_score, interval, percentile, percentile_interval, few_audits}, or None when
     no snapshot holds the branch. One query; the scorecard decides who may see it.
     """
@@ -501,6 +507,9 @@ def branch_fair_summary(
     )
     if period is None:
         rows = rows.filter(snapshot__period_kind=PeriodKind.QUARTER)
+        if until is not None:
+            # Quarter keys ("2026-Q3") sort in time order as strings.
+            rows = rows.filter(snapshot__period__lte=period_of(until, QUARTER).key)
     else:
         rows = rows.filter(snapshot__period=period, snapshot__period_kind=period_kind_of(period))
     found = rows.order_by("-snapshot__period").values_list("snapshot__period", "row").first()

@@ -28,6 +28,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from audits.models import Branch, ChecklistVersion, Score, SubmissionStatus
+from audits.services.benchmarks import branch_fair_summary
 
 DEFAULT_MONTHS = 12
 MAX_PERIOD_DAYS = 3660  # ten years: the monthly trend stays a readable list
@@ -174,7 +175,8 @@ def branch_scorecard(
     """The scorecard of `branch` over [date_from, date_to] (see the module docstring).
 
     Means are of the stored (2-decimal) scores; rates are shares from 0 to 1; null where the
-    period holds nothing to average. Five queries, whatever the period holds.
+    period holds nothing to average. Six queries (the last reads the fair benchmark),
+    whatever the period holds.
     """
     tz = branch_timezone(branch)
     start, end = scorecard_period(branch, date_from, date_to)
@@ -254,4 +256,5 @@ def branch_scorecard(
         "trend": trend,
         "most_missed": most_missed,
         "recent": recent,
+        "fair": branch_fair_summary(branch.pk, until=end),
     }

@@ -33,6 +33,7 @@ from audits.models import (
     Submission,
     SubmissionStatus,
 )
+from audits.services.benchmarks import benchmarks_schedule_refresh_for_submissions
 from scoring.engine import ENGINE_VERSION, result_to_dict, score
 from scoring.types import Answer as AnswerData
 from scoring.types import Checklist, ScoreResult
@@ -151,6 +152,8 @@ def write_scores(scored: Sequence[ScoredSubmission]) -> list[Score]:
         )
         for entry in scored
     ]
+    # The brands' fair league tables are rebuilt (debounced) once these rows are committed.
+    transaction.on_commit(lambda: benchmarks_schedule_refresh_for_submissions(ids), robust=True)
     return Score.objects.bulk_create(rows)
 
 

@@ -252,4 +252,5 @@ def test_openapi_documents_the_scorecard(world, api):
         "trend",
         "most_missed",
         "recent",
+        "fair",
     }

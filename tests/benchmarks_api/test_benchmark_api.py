@@ -228,3 +228,15 @@ def test_branch_fair_summary_for_the_scorecard(league):
     assert summary["percentile"] == 100.0
     assert branch_fair_summary(league.branch_a1.pk, period="2026-08")["period"] == "2026-08"
     assert branch_fair_summary(league.other_branch.pk) is None
+
+
+def test_the_branch_scorecard_shows_the_fair_benchmark(league, api):
+    url = f"/api/v1/branches/{league.branch_a1.pk}/scorecard/"
+    card = _get(api, league.owner_a, url, **{"from": "2026-07-01", "to": "2026-09-30"}).json()
+    assert card["fair"] == branch_fair_summary(league.branch_a1.pk)
+    assert card["fair"]["period"] == "2026-Q3"
+    low, high = card["fair"]["interval"]
+    assert low < card["fair"]["fair_score"] < high
+    # A scorecard ending before the first snapshot's quarter has no fair figure yet.
+    early = _get(api, league.hq, url, **{"from": "2026-01-01", "to": "2026-06-30"}).json()
+    assert early["fair"] is None

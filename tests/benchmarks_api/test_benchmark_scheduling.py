@@ -76,3 +76,29 @@ def test_nightly_job_queues_every_brand(world, monkeypatch):
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-all-benchmarks"]
     assert entry["task"] == tasks.refresh_all_benchmarks.name
     assert entry["schedule"].hour == {3} and entry["schedule"].minute == {0}
+
+
+def test_scoring_schedules_a_refresh_once_committed(
+    world, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
+    assert queued == []  # nothing before the commit
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    assert [kw["args"] for _, kw in queued] == [[world.brand.pk]]
+
+
+def test_a_failing_schedule_does_not_fail_scoring(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", broken)
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
+    assert submission.status == "scored"
+    cache.clear()
