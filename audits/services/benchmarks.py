@@ -416,11 +416,28 @@ def _store_period(brand, kind, key, records, shopper_records, units, cache_, tod
         for dimension, snapshot in built:
             data = snapshot.to_dict()
             cache_[(kind, key, dimension)] = data
-            _store(brand, kind, key, dimension, snapshot, data, now)
+            store_snapshot(brand, kind, key, dimension, snapshot, data=data, now=now)
     return len(built)
 
 
-def _store(brand, kind, key, dimension, snapshot: Snapshot, data: dict, now) -> None:
+def store_snapshot(
+    brand: Brand,
+    kind: str,
+    key: str,
+    dimension: str,
+    snapshot: Snapshot,
+    *,
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> BenchmarkSnapshot:
+    """Upsert one snapshot and replace its served rows (call inside a transaction).
+
+    The rows are written in league order with their served JSON, so a page of the league
+    table is one indexed range read. Public so the league-endpoint bench can store a pure
+    snapshot built from simulated records.
+    """
+    data = snapshot.to_dict() if data is None else data
+    now = now or timezone.now()
     n_audits = sum(row.n for row in snapshot.rows.get("branch", ()))
     stored, _ = BenchmarkSnapshot.objects.update_or_create(
         brand=brand,
@@ -460,6 +477,7 @@ def _store(brand, kind, key, dimension, snapshot: Snapshot, data: dict, now) -> 
         ],
         batch_size=2000,
     )
+    return stored
 
 
 def _r(value: float | None, places: int = 2) -> float | None:
