@@ -111,6 +111,20 @@ def benchmarks_schedule_refresh_for_submissions(submission_ids: Iterable[int]) -
     return sum(benchmarks_schedule_refresh(brand_id) for brand_id in sorted(set(brand_ids)))
 
 
+def benchmarks_refresh_on_commit(submission_ids: Iterable[int]) -> None:
+    """Once the current transaction commits, schedule the refresh of these submissions' brands.
+
+    Robust: a broker or cache outage then is logged, never turned into a failed scoring (the
+    scores are committed; the nightly job rebuilds the tables anyway).
+    """
+    ids = list(submission_ids)
+
+    def schedule_benchmark_refresh() -> None:
+        benchmarks_schedule_refresh_for_submissions(ids)
+
+    transaction.on_commit(schedule_benchmark_refresh, robust=True)
+
+
 # --- Reading the audits ---------------------------------------------------------------------
 
 

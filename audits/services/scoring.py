@@ -33,7 +33,7 @@ from audits.models import (
     Submission,
     SubmissionStatus,
 )
-from audits.services.benchmarks import benchmarks_schedule_refresh_for_submissions
+from audits.services.benchmarks import benchmarks_refresh_on_commit
 from scoring.engine import ENGINE_VERSION, result_to_dict, score
 from scoring.types import Answer as AnswerData
 from scoring.types import Checklist, ScoreResult
@@ -153,7 +153,7 @@ def write_scores(scored: Sequence[ScoredSubmission]) -> list[Score]:
         for entry in scored
     ]
     # The brands' fair league tables are rebuilt (debounced) once these rows are committed.
-    transaction.on_commit(lambda: benchmarks_schedule_refresh_for_submissions(ids), robust=True)
+    benchmarks_refresh_on_commit(ids)
     return Score.objects.bulk_create(rows)
 
 

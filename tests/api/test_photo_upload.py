@@ -126,7 +126,9 @@ def test_submission_waits_for_every_announced_photo_then_is_scored(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         second = upload(shopper_client, submission.pk, encode(picture(RED), "JPEG"))
     assert second.status_code == 201, second.content
-    assert len(callbacks) == 1, "the last photo sends the scoring task once"
+    # Scoring itself then schedules the (debounced) benchmark refresh; that one is not counted.
+    sends = [c for c in callbacks if c.__module__ != "audits.services.benchmarks"]
+    assert len(sends) == 1, "the last photo sends the scoring task once"
     submission.refresh_from_db()
     assert submission.status == "scored"
     body = shopper_client.get(f"/api/v1/submissions/{submission.pk}/").json()
