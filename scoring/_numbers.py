@@ -40,7 +40,10 @@ def fraction_to_json(value: Fraction) -> int | float:
 
 def round_half_up(value: Fraction, places: int = 2) -> float:
     """Round to `places` decimals, halves away from zero, as a float for JSON (58.333… -> 58.33)."""
+    # floor(|n/d| * scale + 1/2) in integers: the same result as Fraction arithmetic, without
+    # building three intermediate Fractions per call (this runs for every item of every score).
+    numerator, denominator = value.numerator, value.denominator
     scale = 10**places
-    magnitude = math.floor(abs(value) * scale + Fraction(1, 2))
+    magnitude = (2 * abs(numerator) * scale + denominator) // (2 * denominator)
     rounded = magnitude / scale
-    return -rounded if value < 0 and magnitude else rounded
+    return -rounded if numerator < 0 and magnitude else rounded

@@ -417,3 +417,20 @@ def test_checklists_survive_a_round_trip_through_json(data):
     checklist = parse_checklist(data)
 
     assert parse_checklist(checklist_to_dict(checklist)) == checklist
+
+
+@given(
+    st.fractions(max_denominator=10**6).filter(lambda f: abs(f) < 10**4),
+    st.integers(min_value=0, max_value=4),
+)
+def test_round_half_up_agrees_with_decimal_half_up(value: Fraction, places: int):
+    """The integer shortcut rounds exactly as Decimal's ROUND_HALF_UP on the exact value."""
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+    from scoring._numbers import round_half_up
+
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        expected = float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    assert round_half_up(value, places) == expected
