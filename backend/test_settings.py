@@ -55,6 +55,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="touchpoint-test-media-")
+# An existing (empty) folder: WhiteNoise warns on every request when STATIC_ROOT is missing.
+STATIC_ROOT = tempfile.mkdtemp(prefix="touchpoint-test-static-")
 STORAGES = {
     **STORAGES,  # noqa: F405
     "default": {
