@@ -10,16 +10,28 @@ from rest_framework.exceptions import ValidationError
 from audits.models import Branch, Brand, Franchisee, Membership, Region, Role, User
 
 
+def _create_named(model: type[Region | Franchisee], *, brand: Brand, name: str):
+    """Create a region or franchisee whose name is unique within the brand.
+
+    The insert itself is the check (in a savepoint): a look-up first would let two
+    simultaneous requests with the same name both pass it, and the loser would get a 500.
+    """
+    try:
+        with transaction.atomic():
+            return model.objects.create(brand=brand, name=name)
+    except IntegrityError as exc:
+        label = model._meta.verbose_name
+        raise ValidationError(
+            {"name": [f"This brand already has a {label} of that name."]}
+        ) from exc
+
+
 def region_create(*, brand: Brand, name: str) -> Region:
-    if Region.objects.filter(brand=brand, name=name).exists():
-        raise ValidationError({"name": ["This brand already has a region of that name."]})
-    return Region.objects.create(brand=brand, name=name)
+    return _create_named(Region, brand=brand, name=name)
 
 
 def franchisee_create(*, brand: Brand, name: str) -> Franchisee:
-    if Franchisee.objects.filter(brand=brand, name=name).exists():
-        raise ValidationError({"name": ["This brand already has a franchisee of that name."]})
-    return Franchisee.objects.create(brand=brand, name=name)
+    return _create_named(Franchisee, brand=brand, name=name)
 
 
 def branch_create(
