@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api.pagination import Pagination
-from audits.models import BenchmarkRow, BenchmarkSnapshot, PeriodKind
-from audits.services.benchmarks import period_kind_of, trend_months
+from audits.models import BenchmarkSnapshot, PeriodKind
+from audits.services.benchmark_reads import branches_compare, shopper_calibration
+from audits.services.benchmarks import period_kind_of
 from scoring.benchmark.records import LEVELS, OVERALL
 
 _DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")
@@ -309,21 +310,6 @@ class LeagueTableView(APIView):
         return response
 
 
-def _figure(row: dict) -> dict:
-    return {
-        key: row[key]
-        for key in (
-            "fair_score",
-            "interval",
-            "percentile",
-            "percentile_interval",
-            "rank",
-            "n",
-            "few_audits",
-        )
-    }
-
-
 def _branch_ids(request: Request) -> list[int]:
     text = request.query_params.get("branches", "")
     parts = [p.strip() for p in text.split(",") if p.strip()]
@@ -359,76 +345,7 @@ class CompareView(APIView):
     def get(self, request: Request) -> Response:
         ids = _branch_ids(request)
         key, kind = _period(request)
-        branches = {
-            pk: (name, brand_id)
-            for pk, name, brand_id in selectors.branches_visible_to(request.user)
-            .filter(pk__in=ids)
-            .values_list("pk", "name", "brand_id")
-        }
-        unknown = [pk for pk in ids if pk not in branches]
-        if unknown:
-            raise ValidationError(
-                {"branches": [f"Unknown branch ids: {', '.join(map(str, unknown))}."]}
-            )
-        brands = {brand_id for _, brand_id in branches.values()}
-        if len(brands) > 1:
-            raise ValidationError({"branches": ["Compare branches of one brand at a time."]})
-        brand_id = brands.pop()
-        visible = selectors.benchmark_snapshots_visible_to(request.user).filter(brand_id=brand_id)
-        dimensions = sorted(
-            visible.filter(period=key, period_kind=kind).values_list("dimension", flat=True),
-            key=lambda d: (d != OVERALL, d),
-        )
-        if not dimensions:
-            raise NotFound(f"No {kind} league table for {key} yet.")
-        figures: dict[tuple[int, str], dict] = {}
-        for dimension, unit_id, row in BenchmarkRow.objects.filter(
-            snapshot__in=visible.filter(period=key, period_kind=kind),
-            level="branch",
-            unit_id__in=ids,
-        ).values_list("snapshot__dimension", "unit_id", "row"):
-            figures[(unit_id, dimension)] = _figure(row)
-        months = trend_months(key, kind)
-        trend: dict[tuple[int, str], dict] = {}
-        for month, unit_id, row in BenchmarkRow.objects.filter(
-            snapshot__in=visible.filter(
-                period__in=months, period_kind=PeriodKind.MONTH, dimension=OVERALL
-            ),
-            level="branch",
-            unit_id__in=ids,
-        ).values_list("snapshot__period", "unit_id", "row"):
-            trend[(unit_id, month)] = row
-        out = []
-        for pk in ids:
-            points = []
-            for month in months:
-                row = trend.get((pk, month))
-                points.append(
-                    {
-                        "period": month,
-                        "fair_score": None if row is None else row["fair_score"],
-                        "interval": None if row is None else row["interval"],
-                        "n": 0 if row is None else row["n"],
-                    }
-                )
-            out.append(
-                {
-                    "id": pk,
-                    "name": branches[pk][0],
-                    "overall": figures.get((pk, OVERALL)),
-                    "dimensions": {d: figures.get((pk, d)) for d in dimensions if d != OVERALL},
-                    "trend": points,
-                }
-            )
-        return Response(
-            {
-                "period": key,
-                "period_kind": kind,
-                "dimensions": dimensions,
-                "months": months,
-                "branches": out,
-            }
-        )
+        return Response(branches_compare(user=request.user, branch_ids=ids, key=key, kind=kind))
 
 
 class ShopperCalibrationView(APIView):
@@ -456,33 +373,4 @@ class ShopperCalibrationView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         period = _period(request, required=False)
-        if not selectors.calibration_shoppers_visible_to(request.user).filter(pk=pk).exists():
-            raise NotFound("No such shopper.")
-        snapshots = selectors.benchmark_snapshots_visible_to(request.user).filter(
-            dimension=OVERALL, shopper_leniency__has_key=str(pk)
-        )
-        if period is None:
-            snapshots = snapshots.filter(period_kind=PeriodKind.QUARTER)
-        else:
-            snapshots = snapshots.filter(period=period[0], period_kind=period[1])
-        # The whole (small) dict of one snapshot: a key transform on a digit key would be
-        # read by PostgreSQL as an array index.
-        found = (
-            snapshots.order_by("-period", "-built_at")
-            .values_list("period", "period_kind", "shopper_leniency")
-            .first()
-        )
-        if found is None:
-            raise NotFound("No league table includes an audit by this shopper yet.")
-        key, kind, leniencies = found
-        calibration = leniencies[str(pk)]
-        return Response(
-            {
-                "shopper": pk,
-                "leniency": round(calibration["leniency"], 2),
-                "interval": [round(v, 2) for v in calibration["interval"]],
-                "n": calibration["n"],
-                "period": key,
-                "period_kind": kind,
-            }
-        )
+        return Response(shopper_calibration(user=request.user, shopper_id=pk, period=period))

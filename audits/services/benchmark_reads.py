@@ -1,0 +1,134 @@
+"""Reads of stored benchmark snapshots that combine several tables: comparison, calibration.
+
+Kept out of the views so they stay thin: the caller's scope still comes from audits.selectors,
+and nothing here fits a model (every figure was computed when the snapshot was built).
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import NotFound, ValidationError
+
+from audits import selectors
+from audits.models import BenchmarkRow, PeriodKind, User
+from audits.services.benchmarks import trend_months
+from scoring.benchmark.records import OVERALL
+
+COMPARED_FIGURES = (
+    "fair_score",
+    "interval",
+    "percentile",
+    "percentile_interval",
+    "rank",
+    "n",
+    "few_audits",
+)
+
+
+def _branch_rows(snapshots: QuerySet, branch_ids: list[int], key_field: str) -> dict:
+    """{(branch id, snapshot's `key_field`): served row} for these branches in these snapshots."""
+    return {
+        (unit_id, key): row
+        for key, unit_id, row in BenchmarkRow.objects.filter(
+            snapshot__in=snapshots, level="branch", unit_id__in=branch_ids
+        ).values_list(f"snapshot__{key_field}", "unit_id", "row")
+    }
+
+
+def branches_compare(*, user: User, branch_ids: list[int], key: str, kind: str) -> dict:
+    """Branches side by side: overall and every dimension of one period, plus monthly trend.
+
+    400 naming `branches` for ids the caller cannot see or branches of several brands; 404
+    when the period has no snapshot yet. Three queries whatever the number of branches.
+    """
+    branches = {
+        pk: (name, brand_id)
+        for pk, name, brand_id in selectors.branches_visible_to(user)
+        .filter(pk__in=branch_ids)
+        .values_list("pk", "name", "brand_id")
+    }
+    unknown = [pk for pk in branch_ids if pk not in branches]
+    if unknown:
+        raise ValidationError(
+            {"branches": [f"Unknown branch ids: {', '.join(map(str, unknown))}."]}
+        )
+    brands = {brand_id for _, brand_id in branches.values()}
+    if len(brands) > 1:
+        raise ValidationError({"branches": ["Compare branches of one brand at a time."]})
+    visible = selectors.benchmark_snapshots_visible_to(user).filter(brand_id=brands.pop())
+    of_period = visible.filter(period=key, period_kind=kind)
+    dimensions = sorted(
+        of_period.values_list("dimension", flat=True), key=lambda d: (d != OVERALL, d)
+    )
+    if not dimensions:
+        raise NotFound(f"No {kind} league table for {key} yet.")
+    figures = {
+        where: {name: row[name] for name in COMPARED_FIGURES}
+        for where, row in _branch_rows(of_period, branch_ids, "dimension").items()
+    }
+    months = trend_months(key, kind)
+    monthly = _branch_rows(
+        visible.filter(period__in=months, period_kind=PeriodKind.MONTH, dimension=OVERALL),
+        branch_ids,
+        "period",
+    )
+    return {
+        "period": key,
+        "period_kind": kind,
+        "dimensions": dimensions,
+        "months": months,
+        "branches": [
+            {
+                "id": pk,
+                "name": branches[pk][0],
+                "overall": figures.get((pk, OVERALL)),
+                "dimensions": {d: figures.get((pk, d)) for d in dimensions if d != OVERALL},
+                "trend": [_trend_point(month, monthly.get((pk, month))) for month in months],
+            }
+            for pk in branch_ids
+        ],
+    }
+
+
+def _trend_point(month: str, row: dict | None) -> dict:
+    return {
+        "period": month,
+        "fair_score": None if row is None else row["fair_score"],
+        "interval": None if row is None else row["interval"],
+        "n": 0 if row is None else row["n"],
+    }
+
+
+def shopper_calibration(*, user: User, shopper_id: int, period: tuple[str, str] | None) -> dict:
+    """A shopper's leniency with its interval, from `period` or the latest quarter holding them.
+
+    404 when the caller may not see the shopper or no snapshot includes an audit by them.
+    """
+    if not selectors.calibration_shoppers_visible_to(user).filter(pk=shopper_id).exists():
+        raise NotFound("No such shopper.")
+    snapshots = selectors.benchmark_snapshots_visible_to(user).filter(
+        dimension=OVERALL, shopper_leniency__has_key=str(shopper_id)
+    )
+    if period is None:
+        snapshots = snapshots.filter(period_kind=PeriodKind.QUARTER)
+    else:
+        snapshots = snapshots.filter(period=period[0], period_kind=period[1])
+    # The whole (small) dict of one snapshot: a key transform on a digit key would be read by
+    # PostgreSQL as an array index.
+    found = (
+        snapshots.order_by("-period", "-built_at")
+        .values_list("period", "period_kind", "shopper_leniency")
+        .first()
+    )
+    if found is None:
+        raise NotFound("No league table includes an audit by this shopper yet.")
+    key, kind, leniencies = found
+    calibration = leniencies[str(shopper_id)]
+    return {
+        "shopper": shopper_id,
+        "leniency": round(calibration["leniency"], 2),
+        "interval": [round(v, 2) for v in calibration["interval"]],
+        "n": calibration["n"],
+        "period": key,
+        "period_kind": kind,
+    }
