@@ -74,6 +74,25 @@ class LeagueRowSerializer(serializers.Serializer):
     critical_failure_rate = serializers.FloatField(
         help_text="Share of audits with a critical failure, shrunk towards the brand (0-1)."
     )
+    region_percentile = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        help_text="Branch rows only: percentile among the branches of its region "
+        "(null without a region).",
+    )
+    region_percentile_interval = serializers.ListField(
+        child=serializers.FloatField(),
+        min_length=2,
+        max_length=2,
+        required=False,
+        allow_null=True,
+        help_text="Branch rows only: 90% interval of the within-region percentile.",
+    )
+    region_rank = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Branch rows only: 1 = best fair score in its region.",
+    )
 
 
 class PeersSerializer(serializers.Serializer):

@@ -499,8 +499,12 @@ def _r(value: float | None, places: int = 2) -> float | None:
 
 
 def served_row(row: dict) -> dict:
-    """A stored snapshot row in the API's shape: integer id, figures rounded for display."""
-    return {
+    """A stored snapshot row in the API's shape: integer id, figures rounded for display.
+
+    Branch rows also carry their standing among the branches of their own region (the issue
+    asks for percentiles brand-wide and within the region); other levels have no such keys.
+    """
+    served = {
         "id": int(row["id"]),
         "name": row["name"],
         "n": row["n"],
@@ -515,6 +519,14 @@ def served_row(row: dict) -> dict:
         "few_audits": row["few_audits"],
         "critical_failure_rate": _r(row["critical_failure_rate"], 4),
     }
+    if "region_percentile" in row:
+        within = row["region_percentile_interval"]
+        served.update(
+            region_percentile=_r(row["region_percentile"], 1),
+            region_percentile_interval=None if within is None else [_r(v, 1) for v in within],
+            region_rank=row["region_rank"],
+        )
+    return served
 
 
 # --- Reads for other services -----------------------------------------------------------------

@@ -74,6 +74,22 @@ def test_head_office_and_reviewers_see_every_row_best_first(league, api):
         )
 
 
+def test_branch_rows_also_rank_within_their_region(league, api):
+    rows = _get(api, league.hq, LEAGUE, period="2026-Q3", level="branch").json()["results"]
+    by_id = {r["id"]: r for r in rows}
+
+    # North holds only Leeds; in the South, Brighton (a2) is ahead of Bath (b1).
+    assert by_id[league.branch_a1.pk]["region_rank"] == 1
+    assert by_id[league.branch_a1.pk]["region_percentile"] == 50.0  # no peers in its region
+    assert by_id[league.branch_a2.pk]["region_rank"] == 1
+    assert by_id[league.branch_b1.pk]["region_rank"] == 2
+    south = by_id[league.branch_a2.pk]
+    low, high = south["region_percentile_interval"]
+    assert low <= south["region_percentile"] <= high
+    franchisees = _get(api, league.hq, LEAGUE, period="2026-Q3", level="franchisee").json()
+    assert all("region_rank" not in r for r in franchisees["results"])
+
+
 def test_levels_dimensions_months_and_rolling_windows(league, api):
     franchisees = _get(api, league.hq, LEAGUE, period="2026-Q3", level="franchisee").json()
     assert {r["id"] for r in franchisees["results"]} == {
