@@ -11,7 +11,8 @@ Which periods a refresh rebuilds (`benchmarks_refresh_brand(brand=..., periods=N
 - otherwise the recent periods, i.e. the months of the last `BENCHMARK_RECENT_MONTHS`
   (default 3, the current one included) with their quarters and years, plus every period
   holding an audit whose current score was written since the brand's last build (a late
-  upload, a rescoring), so an old quarter is rebuilt exactly when something in it changed.
+  upload, a rescoring), so an old quarter is rebuilt exactly when something in it changed,
+  and the period after each such one (its change test is measured against it).
 
 Each quarter also gets its rolling-four-quarter snapshot (period kind `rolling4q`, labelled by
 the quarter). Months and quarters learn shopper leniency from the trailing four quarters (12
@@ -343,6 +344,9 @@ def _default_periods(brand: Brand, zones: dict[int, str], today: date) -> set[tu
         periods |= {(PeriodKind.QUARTER, period_of(day, QUARTER).key)}
         periods |= {(PeriodKind.ROLLING_4Q, period_of(day, QUARTER).key)}
         periods |= {(PeriodKind.YEAR, period_of(day, YEAR).key)}
+    # A rebuilt period is the baseline of the next one's change tests: rebuild that one too,
+    # or a late upload for July would leave August's "change" measured against the old July.
+    periods |= {(kind, parse_period(key).shift(1).key) for kind, key in periods}
     # Never build the future (a rolling window labelled by a quarter still to come).
     return {(kind, key) for kind, key in periods if parse_period(key).start <= today}
 

@@ -128,6 +128,22 @@ def test_default_refresh_builds_every_period_first_then_recent_and_touched_ones(
     assert month.n_audits == 10
 
 
+def test_a_late_upload_also_rebuilds_the_next_period_whose_change_it_is_the_baseline_of(world):
+    make_league(world, rounds=1)  # August 2026
+    scored_submission(world, started_at=datetime(2026, 7, 20, 12, tzinfo=UTC))
+    today = date(2026, 12, 31)  # July and August are long past the recent months
+    benchmarks_refresh_brand(brand=world.brand, today=today)
+    august = BenchmarkSnapshot.objects.get(period="2026-08", dimension="overall")
+    before = august.built_at
+
+    scored_submission(world, started_at=datetime(2026, 7, 21, 12, tzinfo=UTC))
+    benchmarks_refresh_brand(brand=world.brand, today=today)
+
+    august.refresh_from_db()
+    assert august.built_at > before
+    assert BenchmarkSnapshot.objects.get(period="2026-07", dimension="overall").n_audits == 2
+
+
 def test_a_zeroed_critical_failure_counts_with_its_calculated_score(world):
     definition = {**SMALL_CHECKLIST, "critical_policy": "zero"}
     world.checklist = ChecklistVersionFactory(
