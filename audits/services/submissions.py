@@ -30,9 +30,7 @@ from audits.models import (
     SubmissionStatus,
     User,
 )
-from scoring.answers import AnswersError, parse_answers, validate_answers, visible_item_keys
-from scoring.types import Answer as AnswerData
-from scoring.types import Checklist
+from scoring.answers import AnswersError, parse_answers, validate_answers
 
 OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
@@ -95,22 +93,11 @@ def submission_create(
         parsed = parse_answers(answers)
     except AnswersError as exc:
         raise ValidationError(exc.errors) from exc
-    checklist = assignment.checklist.checklist
-    errors = validate_answers(checklist, parsed)
+    errors = validate_answers(assignment.checklist.checklist, parsed)
     if errors:
         # Name each offending item: attr "answers.<item key>" in the error body.
         raise ValidationError(
             {key if key == "answers" else f"answers.{key}": msgs for key, msgs in errors.items()}
-        )
-    needing_photos = photo_items_shown(checklist, parsed)
-    if photo_count < len(needing_photos):
-        raise ValidationError(
-            {
-                "photo_count": [
-                    f"{len(needing_photos)} item(s) shown on this visit require a photo "
-                    f"({', '.join(needing_photos)}), but photo_count is {photo_count}."
-                ]
-            }
         )
 
     try:
@@ -133,21 +120,6 @@ def submission_create(
             return _replay_or_conflict(existing, fingerprint)
         raise Conflict("This assignment already has a submission.") from None
     return submission, True
-
-
-def photo_items_shown(checklist: Checklist, answers: Sequence[AnswerData]) -> list[str]:
-    """Keys of the `requires_photo` items these answers show, in checklist order.
-
-    An item hidden by its `show_if` needs no photo; an item answered N/A still does not get
-    one (nothing was there to photograph), so only shown items not answered N/A count.
-    """
-    shown = visible_item_keys(checklist, answers)
-    not_applicable = {answer.item for answer in answers if answer.na}
-    return [
-        item.key
-        for item in checklist.items()
-        if item.requires_photo and item.key in shown and item.key not in not_applicable
-    ]
 
 
 def _store(
