@@ -21,7 +21,7 @@ from audits import selectors
 from audits.api.pagination import Pagination
 from audits.models import BenchmarkSnapshot, PeriodKind
 from audits.services.benchmark_reads import branches_compare, shopper_calibration
-from audits.services.benchmarks import period_kind_of
+from audits.services.benchmarks import period_kind_of, served_peers
 from scoring.benchmark.records import LEVELS, OVERALL
 
 _DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")
@@ -311,14 +311,7 @@ class LeagueTableView(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
         response = paginator.get_paginated_response(list(page))
-        summary = snapshot.summary.get(level) or {}
-        quartiles = summary.get("quartiles") or {}
-        response.data["peers"] = {
-            "q1": quartiles.get("q1"),
-            "median": quartiles.get("median"),
-            "q3": quartiles.get("q3"),
-            "n_units": summary.get("count", 0),
-        }
+        response.data["peers"] = served_peers(snapshot.summary.get(level) or {})
         response.data.update(
             period=snapshot.period,
             period_kind=snapshot.period_kind,

@@ -533,6 +533,17 @@ def served_row(row: dict) -> dict:
     return served
 
 
+def served_peers(summary: dict) -> dict:
+    """A level's peer distribution as served: quartiles of all units' fair scores, no names."""
+    quartiles = summary.get("quartiles") or {}
+    return {
+        "q1": _r(quartiles.get("q1")),
+        "median": _r(quartiles.get("median")),
+        "q3": _r(quartiles.get("q3")),
+        "n_units": summary.get("count", 0),
+    }
+
+
 # --- Reads for other services -----------------------------------------------------------------
 
 

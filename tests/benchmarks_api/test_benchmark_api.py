@@ -67,6 +67,7 @@ def test_head_office_and_reviewers_see_every_row_best_first(league, api):
             assert r["n"] == 9 and r["few_audits"] is False
         assert page["peers"]["n_units"] == 3
         assert page["peers"]["q1"] <= page["peers"]["median"] <= page["peers"]["q3"]
+        assert all(round(page["peers"][q], 2) == page["peers"][q] for q in ("q1", "median", "q3"))
         assert (page["period"], page["level"], page["dimension"]) == (
             "2026-Q3",
             "branch",
