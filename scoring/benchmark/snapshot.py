@@ -165,8 +165,13 @@ class _Data:
         branch = []
         for r, _ in scored:
             branch.append(codes[r.branch_id])
+        # Window audits fall on a few hundred distinct days: label each day once, not each audit.
+        labels: dict[object, str] = {}
         for r, _ in extra:
-            key = (r.branch_id, period_of(r.visited_on, kind).key)
+            label = labels.get(r.visited_on)
+            if label is None:
+                label = labels[r.visited_on] = period_of(r.visited_on, kind).key
+            key = (r.branch_id, label)
             if key not in codes:
                 codes[key] = len(keys)
                 keys.append(key)
