@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from audits.models import (
     Answer,
     Assignment,
     AssignmentStatus,
+    BenchmarkSnapshot,
     Brand,
     Photo,
     Score,
@@ -234,24 +236,29 @@ def test_the_summary_tallies_what_was_written():
     assert summary.counts["franchisees"] >= 2
 
 
-def test_the_benchmarks_are_refreshed_when_the_service_exists(monkeypatch):
-    import sys
-    import types
+def test_the_league_tables_are_built_after_the_audits():
+    out = seed()
 
-    import audits.services
+    assert re.search(r"benchmarks: refreshed \((\d+) snapshots\)", out), out
+    brand = Brand.objects.get(name=DEMO_BRAND)
+    built = int(re.search(r"refreshed \((\d+) snapshots\)", out).group(1))
+    assert built > 0
+    assert BenchmarkSnapshot.objects.filter(brand=brand).count() == built
 
-    calls = []
-    fake = types.ModuleType("audits.services.benchmarks")
-    fake.benchmarks_refresh_brand = lambda *, brand: calls.append(brand.name)
-    monkeypatch.setitem(sys.modules, "audits.services.benchmarks", fake)
-    monkeypatch.setattr(audits.services, "benchmarks", fake, raising=False)
-    assert "benchmarks: refreshed" in seed()
-    assert calls == [DEMO_BRAND]
 
+def test_no_benchmarks_skips_the_league_tables():
+    out = seed("--no-benchmarks")
+
+    assert "benchmarks: skipped (--no-benchmarks)" in out
+    assert Submission.objects.exists() and not BenchmarkSnapshot.objects.exists()
+
+
+def test_a_failing_benchmark_build_is_reported_and_the_demo_stands(monkeypatch):
     def broken(*, brand):
         raise RuntimeError("no audits yet")
 
-    fake.benchmarks_refresh_brand = broken
-    out = seed("--reset")
+    monkeypatch.setattr("audits.demo.seed.benchmarks_refresh_brand", broken)
+    out = seed()
+
     assert "benchmarks: failed: RuntimeError: no audits yet" in out
     assert Submission.objects.exists()  # the demo itself stands

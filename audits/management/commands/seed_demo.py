@@ -71,6 +71,12 @@ class Command(BaseCommand):
             "same on any day; default: the current hour",
         )
         parser.add_argument(
+            "--no-benchmarks",
+            action="store_true",
+            help="do not build the league tables afterwards (for large load-test brands, where "
+            "that takes minutes; the nightly job or the next scoring builds them)",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help=f"first delete the demo brand '{DEMO_BRAND}' with all its data, its users and "
@@ -94,6 +100,7 @@ class Command(BaseCommand):
                 photos=options["photos"],
                 password=password,
                 end=end,
+                benchmarks=not options["no_benchmarks"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
