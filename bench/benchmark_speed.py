@@ -27,6 +27,7 @@ import shlex
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -44,29 +45,39 @@ from scoring.benchmark import AuditRecord, UnitInfo, build_snapshot, fit_crossed
 TARGET_SECONDS = 10.0
 
 
-def make_brand(branches: int, shoppers: int, audits: int, seed: int):
-    """Audits of a brand with 20 regions and franchisees of 5 branches, in 2026-Q3."""
+def simulated_records(
+    branch_ids: list[str],
+    shoppers: int,
+    audits: int,
+    seed: int,
+    shopper_id: Callable[[int], str] = lambda k: f"s{k}",
+) -> list[AuditRecord]:
+    """Audits in 2026-Q3 of these branches: quality SD 4, leniency SD 2, noise SD 6 points."""
     rng = np.random.default_rng(seed)
-    quality = rng.normal(0.0, 4.0, branches)
+    quality = rng.normal(0.0, 4.0, len(branch_ids))
     leniency = rng.normal(0.0, 2.0, shoppers)
-    branch = rng.integers(0, branches, audits)
+    branch = rng.integers(0, len(branch_ids), audits)
     shopper = rng.integers(0, shoppers, audits)
     score = np.clip(80.0 + quality[branch] + leniency[shopper] + rng.normal(0, 6, audits), 0, 100)
     failed = rng.random(audits) < 0.05
     day = rng.integers(0, 92, audits)
     start = date(2026, 7, 1)
-    records = [
+    return [
         AuditRecord(
             audit_id=f"a{i}",
-            branch_id=f"b{branch[i]}",
-            shopper_id=f"s{shopper[i]}",
+            branch_id=branch_ids[branch[i]],
+            shopper_id=shopper_id(int(shopper[i])),
             score=float(score[i]),
             critical_failure=bool(failed[i]),
             visited_on=start + timedelta(days=int(day[i])),
-            dimension_scores={},
         )
         for i in range(audits)
     ]
+
+
+def make_brand(branches: int, shoppers: int, audits: int, seed: int):
+    """Audits of a brand with 20 regions and franchisees of 5 branches, in 2026-Q3."""
+    records = simulated_records([f"b{j}" for j in range(branches)], shoppers, audits, seed)
     units = {
         f"b{j}": UnitInfo(
             branch_id=f"b{j}",

@@ -29,7 +29,6 @@ import shlex
 import statistics
 import sys
 import time
-from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,32 +112,11 @@ def build_network(branches: int):
 
 def simulated_snapshot(branch_rows, shoppers: int, audits: int, seed: int):
     """The pure 2026-Q3 snapshot of simulated audits on these branches (ids = branch pks)."""
-    import numpy as np
+    from bench.benchmark_speed import simulated_records
+    from scoring.benchmark import UnitInfo, build_snapshot
 
-    from scoring.benchmark import AuditRecord, UnitInfo, build_snapshot
-
-    rng = np.random.default_rng(seed)
-    n = len(branch_rows)
-    quality = rng.normal(0.0, 4.0, n)
-    leniency = rng.normal(0.0, 2.0, shoppers)
-    branch = rng.integers(0, n, audits)
-    shopper = rng.integers(0, shoppers, audits)
-    score = np.clip(80.0 + quality[branch] + leniency[shopper] + rng.normal(0, 6, audits), 0, 100)
-    failed = rng.random(audits) < 0.05
-    day = rng.integers(0, 92, audits)
-    start = date(2026, 7, 1)
     ids = [str(b.pk) for b in branch_rows]
-    records = [
-        AuditRecord(
-            audit_id=f"a{i}",
-            branch_id=ids[branch[i]],
-            shopper_id=f"{100000 + shopper[i]}",
-            score=float(score[i]),
-            critical_failure=bool(failed[i]),
-            visited_on=start + timedelta(days=int(day[i])),
-        )
-        for i in range(audits)
-    ]
+    records = simulated_records(ids, shoppers, audits, seed, shopper_id=lambda k: f"{100000 + k}")
     units = {
         str(b.pk): UnitInfo(
             branch_id=str(b.pk),
