@@ -52,12 +52,13 @@ def new_assignment(world, shopper=None, branch=None):
     )
 
 
-def scored_submission(world, *, shopper=None, branch=None, answers=None, started_at=None):
-    """A submission stored and scored through the real services (no HTTP, no worker)."""
-    from audits.services.scoring import submission_score
+def stored_submission(assignment, *, answers=None, started_at=None, photo_count: int = 0):
+    """A valid submission of `assignment` stored through the real service (no HTTP).
+
+    Complete (photo_count 0) it is queued, and its scoring task runs on commit as in the app.
+    """
     from audits.services.submissions import submission_create
 
-    assignment = new_assignment(world, shopper=shopper, branch=branch)
     started = started_at or timezone.now() - timedelta(hours=2)
     submission, _ = submission_create(
         shopper=assignment.shopper,
@@ -67,7 +68,17 @@ def scored_submission(world, *, shopper=None, branch=None, answers=None, started
         finished_at=started + timedelta(minutes=25),
         answers=answers if answers is not None else good_answers(),
         location={"latitude": 53.795, "longitude": -1.548, "accuracy_m": 12.0},
+        photo_count=photo_count,
     )
+    return submission
+
+
+def scored_submission(world, *, shopper=None, branch=None, answers=None, started_at=None):
+    """A submission stored and scored through the real services (no HTTP, no worker)."""
+    from audits.services.scoring import submission_score
+
+    assignment = new_assignment(world, shopper=shopper, branch=branch)
+    submission = stored_submission(assignment, answers=answers, started_at=started_at)
     submission_score(submission_id=submission.pk)
     submission.refresh_from_db()
     return submission

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from factories import (
     AssignmentFactory,
     BranchFactory,
@@ -25,13 +23,11 @@ from factories import (
     MembershipFactory,
     RegionFactory,
     UserFactory,
-    good_answers,
 )
-from helpers import client_for, jpeg_bytes
+from helpers import client_for, jpeg_bytes, stored_submission
 
 from audits.models import Photo, Role
 from audits.services.scoring import submission_score
-from audits.services.submissions import submission_create
 
 pytestmark = pytest.mark.django_db
 
@@ -91,16 +87,7 @@ class Network:
         self._submit(assignment, photos=2, score=True)
 
     def _submit(self, assignment, *, photos: int, score: bool) -> None:
-        started = timezone.now() - timedelta(hours=2)
-        submission, _ = submission_create(
-            shopper=assignment.shopper,
-            assignment=assignment,
-            client_id=uuid.uuid4(),
-            started_at=started,
-            finished_at=started + timedelta(minutes=20),
-            answers=good_answers(),
-            location={"latitude": 53.8, "longitude": -1.5, "accuracy_m": 10.0},
-        )
+        submission = stored_submission(assignment)
         for _ in range(photos):
             photo = Photo(
                 submission=submission,

@@ -10,23 +10,26 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
 from factories import (
     AssignmentFactory,
     ChecklistVersionFactory,
     MembershipFactory,
     UserFactory,
-    good_answers,
 )
-from helpers import client_for, jpeg_bytes, new_assignment, scored_submission, submission_body
+from helpers import (
+    client_for,
+    jpeg_bytes,
+    new_assignment,
+    scored_submission,
+    stored_submission,
+    submission_body,
+)
 
 from audits.models import Photo, Role
 from audits.services.scoring import submission_score
-from audits.services.submissions import submission_create
 
 pytestmark = pytest.mark.django_db
 
@@ -61,17 +64,7 @@ class Scene:
 
 
 def _send(assignment, *, photo_count=0):
-    started = timezone.now() - timedelta(hours=3)
-    submission, _ = submission_create(
-        shopper=assignment.shopper,
-        assignment=assignment,
-        client_id=uuid.uuid4(),
-        started_at=started,
-        finished_at=started + timedelta(minutes=20),
-        answers=good_answers(),
-        photo_count=photo_count,
-    )
-    return submission
+    return stored_submission(assignment, photo_count=photo_count)
 
 
 def _photo(submission) -> Photo:
