@@ -224,6 +224,17 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "touchpoint")
+# League-table rebuilds refit models for minutes on a large brand; given a queue of their own
+# (consumed by a worker of its own, docker-compose.yml), they never hold up scoring.
+CELERY_BENCHMARK_QUEUE = os.environ.get("CELERY_BENCHMARK_QUEUE", "")
+CELERY_TASK_ROUTES = (
+    {
+        "audits.tasks.refresh_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
+        "audits.tasks.refresh_all_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
+    }
+    if CELERY_BENCHMARK_QUEUE
+    else {}
+)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {

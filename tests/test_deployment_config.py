@@ -82,6 +82,33 @@ def test_worker_consumes_the_queue_tasks_are_sent_to(compose):
     assert worker["environment"]["CELERY_QUEUE"] in queues.split(",")
 
 
+def _consumed_queues(compose) -> dict[str, set[str]]:
+    """Queue name -> the services whose Celery worker consumes it."""
+    consumers: dict[str, set[str]] = {}
+    for name, service in compose["services"].items():
+        command = command_of(service) if "command" in service else []
+        if command[:3] != ["celery", "--app=backend", "worker"]:
+            continue
+        queues = next(c.split("=", 1)[1] for c in command if c.startswith("--queues="))
+        for queue in queues.split(","):
+            consumers.setdefault(queue, set()).add(name)
+    return consumers
+
+
+def test_league_table_rebuilds_have_a_worker_of_their_own(compose):
+    env = compose["services"]["worker"]["environment"]
+    benchmark_queue = env["CELERY_BENCHMARK_QUEUE"]
+    consumers = _consumed_queues(compose)
+
+    assert benchmark_queue != env["CELERY_QUEUE"]
+    assert consumers.get(benchmark_queue) == {"benchmarks"}
+    assert "benchmarks" not in consumers[env["CELERY_QUEUE"]]  # scoring is never held up
+    for name in ("web", "worker", "beat", "benchmarks"):  # every sender routes alike
+        assert compose["services"][name]["environment"]["CELERY_BENCHMARK_QUEUE"] == (
+            benchmark_queue
+        )
+
+
 def test_beat_runs_the_periodic_schedule(compose):
     command = command_of(compose["services"]["beat"])
     assert command[:3] == ["celery", "--app=backend", "beat"]
@@ -99,7 +126,7 @@ def test_web_and_worker_share_the_media_volume(compose):
 
 def test_migrations_run_before_web_and_worker_start(compose):
     services = compose["services"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "benchmarks"):
         condition = services[name]["depends_on"]["migrate"]["condition"]
         assert condition == "service_completed_successfully"
 
