@@ -250,6 +250,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Seconds between a scored audit and the (debounced) rebuild of its brand's league tables.
 BENCHMARK_REFRESH_DELAY = env_int("BENCHMARK_REFRESH_DELAY_SECONDS", 300)
+# Without a broker (the embedded default) there is no worker: refresh in a background thread
+# rather than inside the request that scored a submission.
+BENCHMARK_REFRESH_IN_THREAD = env_bool("BENCHMARK_REFRESH_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
 # Months (the current one included) whose periods every refresh rebuilds.
 BENCHMARK_RECENT_MONTHS = env_int("BENCHMARK_RECENT_MONTHS", 3)
 # A submission still waiting for its scoring task after this long is sent again.

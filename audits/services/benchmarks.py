@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audits.models import (
@@ -85,17 +86,38 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     Debounced: the first call adds a per-brand cache key living as long as the countdown and
     queues the task; calls while the key lives do nothing, because the queued run starts after
     the key has expired and so reads every audit those calls were about (they run on commit).
-    A call after expiry queues a new run. Returns whether a run was queued. With the embedded
-    eager Celery (no broker) the countdown is ignored and the refresh runs inline, once per
-    window; the nightly job (or `benchmarks_refresh_brand`) covers the rest.
+    A call after expiry queues a new run. Returns whether a run was queued.
+
+    With the embedded eager Celery (no broker) there is no worker to take the countdown: the
+    refresh then runs in a background thread (BENCHMARK_REFRESH_IN_THREAD, on by default
+    without a broker), so the request that scored a submission does not wait seconds for
+    model fits; with the setting off it runs inline, as eager tasks do.
     """
     delay = int(settings.BENCHMARK_REFRESH_DELAY)
     if not django_cache.add(refresh_cache_key(brand_id), 1, timeout=max(delay, 1)):
         return False
     from audits.tasks import refresh_benchmarks  # tasks import services, not the reverse
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.BENCHMARK_REFRESH_IN_THREAD:
+        threading.Thread(
+            target=_refresh_in_thread,
+            args=(refresh_benchmarks, brand_id),
+            name=f"benchmarks-refresh-{brand_id}",
+            daemon=True,
+        ).start()
+        return True
     refresh_benchmarks.apply_async(args=[brand_id], countdown=delay)
     return True
+
+
+def _refresh_in_thread(task, brand_id: int) -> None:
+    """Run the refresh task's body on this thread's own connection, and close it after."""
+    try:
+        task.apply(args=[brand_id])
+    except Exception:  # a thread has no caller to raise to: log it
+        logger.exception("league-table refresh of brand %s failed", brand_id)
+    finally:
+        connection.close()
 
 
 def benchmarks_schedule_refresh_for_submissions(submission_ids: Iterable[int]) -> int:

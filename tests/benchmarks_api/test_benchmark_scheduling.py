@@ -102,3 +102,30 @@ def test_a_failing_schedule_does_not_fail_scoring(
         submission = scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
     assert submission.status == "scored"
     cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_refresh_runs_in_a_background_thread(world, settings, monkeypatch):
+    """The embedded default has no worker: the request that scored must not wait for fits."""
+    import threading
+
+    scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
+    cache.clear()
+    settings.BENCHMARK_REFRESH_IN_THREAD = True
+    ran_on = []
+    original = benchmarks._refresh_in_thread
+
+    def recording(task, brand_id):
+        ran_on.append(threading.current_thread().name)
+        original(task, brand_id)
+
+    monkeypatch.setattr(benchmarks, "_refresh_in_thread", recording)
+
+    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is True
+    for thread in threading.enumerate():
+        if thread.name == f"benchmarks-refresh-{world.brand.pk}":
+            thread.join(timeout=60)
+
+    assert ran_on == [f"benchmarks-refresh-{world.brand.pk}"]
+    assert BenchmarkSnapshot.objects.filter(brand=world.brand, period="2026-08").exists()
+    cache.clear()
