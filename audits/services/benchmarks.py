@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
+import time as time_module
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -88,10 +89,11 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     the key has expired and so reads every audit those calls were about (they run on commit).
     A call after expiry queues a new run. Returns whether a run was queued.
 
-    With the embedded eager Celery (no broker) there is no worker to take the countdown: the
-    refresh then runs in a background thread (BENCHMARK_REFRESH_IN_THREAD, on by default
-    without a broker), so the request that scored a submission does not wait seconds for
-    model fits; with the setting off it runs inline, as eager tasks do.
+    With the embedded eager Celery (no broker) there is no worker to take the countdown: a
+    background thread (BENCHMARK_REFRESH_IN_THREAD, on by default without a broker) waits it
+    out and refreshes, so the request that scored a submission does not wait seconds for model
+    fits and the run still reads every audit of its window; with the setting off it runs
+    inline at once, as eager tasks do.
     """
     delay = int(settings.BENCHMARK_REFRESH_DELAY)
     if not django_cache.add(refresh_cache_key(brand_id), 1, timeout=max(delay, 1)):
@@ -101,7 +103,7 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.BENCHMARK_REFRESH_IN_THREAD:
         threading.Thread(
             target=_refresh_in_thread,
-            args=(refresh_benchmarks, brand_id),
+            args=(refresh_benchmarks, brand_id, delay),
             name=f"benchmarks-refresh-{brand_id}",
             daemon=True,
         ).start()
@@ -110,8 +112,9 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     return True
 
 
-def _refresh_in_thread(task, brand_id: int) -> None:
-    """Run the refresh task's body on this thread's own connection, and close it after."""
+def _refresh_in_thread(task, brand_id: int, delay: float) -> None:
+    """After the debounce window, run the refresh on this thread's own connection; close it."""
+    time_module.sleep(delay)
     try:
         task.apply(args=[brand_id])
     except Exception:  # a thread has no caller to raise to: log it

@@ -112,12 +112,13 @@ def test_without_a_broker_the_refresh_runs_in_a_background_thread(world, setting
     scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
     cache.clear()
     settings.BENCHMARK_REFRESH_IN_THREAD = True
+    settings.BENCHMARK_REFRESH_DELAY = 1  # the thread waits the debounce window out first
     ran_on = []
     original = benchmarks._refresh_in_thread
 
-    def recording(task, brand_id):
-        ran_on.append(threading.current_thread().name)
-        original(task, brand_id)
+    def recording(task, brand_id, delay):
+        ran_on.append((threading.current_thread().name, delay))
+        original(task, brand_id, delay)
 
     monkeypatch.setattr(benchmarks, "_refresh_in_thread", recording)
 
@@ -126,6 +127,6 @@ def test_without_a_broker_the_refresh_runs_in_a_background_thread(world, setting
         if thread.name == f"benchmarks-refresh-{world.brand.pk}":
             thread.join(timeout=60)
 
-    assert ran_on == [f"benchmarks-refresh-{world.brand.pk}"]
+    assert ran_on == [(f"benchmarks-refresh-{world.brand.pk}", 1)]
     assert BenchmarkSnapshot.objects.filter(brand=world.brand, period="2026-08").exists()
     cache.clear()
