@@ -204,19 +204,21 @@ def _period(request: Request, *, required: bool = True) -> tuple[str, str] | Non
         if required:
             raise ValidationError({"period": ["This parameter is required."]})
         return None
+    key = key.strip()
     try:
-        kind = period_kind_of(key.strip(), rolling=False)
+        kind = period_kind_of(key)
     except ValueError:
         raise ValidationError(
             {"period": ["Expected a period key such as 2026-Q3, 2026-11 or 2026."]}
         ) from None
     if rolling:
-        if kind != PeriodKind.QUARTER:
+        try:  # the service's rule: a rolling window is labelled by a quarter
+            kind = period_kind_of(key, rolling=True)
+        except ValueError:
             raise ValidationError(
                 {"rolling": ["A rolling window ends at a quarter, e.g. 2026-Q3."]}
-            )
-        kind = PeriodKind.ROLLING_4Q
-    return key.strip(), kind
+            ) from None
+    return key, kind
 
 
 def _choice(request: Request, name: str, default: str, allowed) -> str:
