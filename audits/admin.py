@@ -7,8 +7,8 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from audits.errors import InvalidInput
 from audits.models import (
     Assignment,
     BenchmarkSnapshot,
@@ -86,8 +86,8 @@ class PublishVersionForm(forms.ModelForm):
                 template_name=cleaned["template_name"],
                 definition=cleaned["definition"],
             )
-        except ApiValidationError as exc:
-            raise forms.ValidationError(json.dumps(exc.detail, indent=1)) from exc
+        except InvalidInput as exc:
+            raise forms.ValidationError(json.dumps(exc.as_dict(), indent=1)) from exc
         return cleaned
 
 

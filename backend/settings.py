@@ -177,8 +177,8 @@ REST_FRAMEWORK = {
 }
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
-    "EXCEPTION_HANDLER_CLASS": "audits.exceptions.ExceptionHandler",
-    "EXCEPTION_FORMATTER_CLASS": "audits.exceptions.ErrorFormatter",
+    "EXCEPTION_HANDLER_CLASS": "audits.api.errors.ExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "audits.api.errors.ErrorFormatter",
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),

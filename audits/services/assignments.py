@@ -6,9 +6,8 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
-from audits.exceptions import Conflict
+from audits.errors import Conflict, InvalidInput
 from audits.models import (
     Assignment,
     AssignmentStatus,
@@ -52,7 +51,7 @@ def assignment_create(
     if shopper_obj is not None and branch_obj is not None and _works_there(shopper_obj, branch_obj):
         errors["shopper"] = ["This shopper also has a role at the branch and cannot audit it."]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
     return Assignment.objects.create(
         branch=branch_obj,
         shopper=shopper_obj,

@@ -7,9 +7,9 @@ and nothing here fits a model (every figure was computed when the snapshot was b
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import NotFound, ValidationError
 
 from audits import selectors
+from audits.errors import InvalidInput, NotFound
 from audits.models import BenchmarkRow, PeriodKind, User
 from audits.services.benchmarks import trend_months
 from scoring.benchmark.records import OVERALL
@@ -49,12 +49,10 @@ def branches_compare(*, user: User, branch_ids: list[int], key: str, kind: str) 
     }
     unknown = [pk for pk in branch_ids if pk not in branches]
     if unknown:
-        raise ValidationError(
-            {"branches": [f"Unknown branch ids: {', '.join(map(str, unknown))}."]}
-        )
+        raise InvalidInput({"branches": [f"Unknown branch ids: {', '.join(map(str, unknown))}."]})
     brands = {brand_id for _, brand_id in branches.values()}
     if len(brands) > 1:
-        raise ValidationError({"branches": ["Compare branches of one brand at a time."]})
+        raise InvalidInput({"branches": ["Compare branches of one brand at a time."]})
     visible = selectors.benchmark_snapshots_visible_to(user).filter(brand_id=brands.pop())
     of_period = visible.filter(period=key, period_kind=kind)
     dimensions = sorted(

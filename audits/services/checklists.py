@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
-from rest_framework.exceptions import ValidationError
 
+from audits.errors import InvalidInput
 from audits.models import Brand, ChecklistTemplate, ChecklistVersion, User
 from scoring.checklist import ChecklistError, checklist_to_dict, parse_checklist
 
@@ -37,7 +37,7 @@ def checklist_publish(
         if len(checklist.title) > _max_length(ChecklistVersion, "title"):
             errors["title"] = [f"At most {_max_length(ChecklistVersion, 'title')} characters."]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
     template, _ = ChecklistTemplate.objects.get_or_create(brand=brand, name=template_name.strip())
     # Lock the template row so two publishers cannot take the same version number.
     ChecklistTemplate.objects.select_for_update().filter(pk=template.pk).get()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from rest_framework.exceptions import ValidationError
 
+from audits.errors import InvalidInput
 from audits.models import Branch, Brand, Franchisee, Membership, Region, Role, User
 
 
@@ -21,9 +21,7 @@ def _create_named(model: type[Region | Franchisee], *, brand: Brand, name: str):
             return model.objects.create(brand=brand, name=name)
     except IntegrityError as exc:
         label = model._meta.verbose_name
-        raise ValidationError(
-            {"name": [f"This brand already has a {label} of that name."]}
-        ) from exc
+        raise InvalidInput({"name": [f"This brand already has a {label} of that name."]}) from exc
 
 
 def region_create(*, brand: Brand, name: str) -> Region:
@@ -51,7 +49,7 @@ def branch_create(
     if region is not None and region.brand_id != brand.pk:
         errors["region"] = ["Unknown region."]
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
     branch = Branch(
         brand=brand,
         name=name,
@@ -65,7 +63,7 @@ def branch_create(
     try:
         branch.full_clean()
     except DjangoValidationError as exc:
-        raise ValidationError(exc.message_dict) from exc
+        raise InvalidInput(exc.message_dict) from exc
     branch.save()
     return branch
 
@@ -77,12 +75,12 @@ def shopper_create(*, brand: Brand | None, username: str, password: str, email: 
     try:
         validate_password(password, user)
     except DjangoValidationError as exc:
-        raise ValidationError({"password": list(exc.messages)}) from exc
+        raise InvalidInput({"password": list(exc.messages)}) from exc
     user.set_password(password)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:
-        raise ValidationError({"username": ["A user with that username already exists."]}) from exc
+        raise InvalidInput({"username": ["A user with that username already exists."]}) from exc
     Membership.objects.create(user=user, role=Role.SHOPPER, brand=brand)
     return user

@@ -11,9 +11,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
-from audits.exceptions import Conflict, PayloadTooLarge, UnsupportedMedia
+from audits.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from audits.images import PhotoRejected, ProcessedPhoto, process_photo
 from audits.models import Photo, Submission, SubmissionStatus
 from audits.services.submissions import submission_queue_for_scoring
@@ -39,7 +38,7 @@ def _process(data: bytes) -> ProcessedPhoto:
             raise PayloadTooLarge(f"image: {exc.message}", attr="image") from exc
         if exc.code == "unsupported_format":
             raise UnsupportedMedia(f"image: {exc.message}", attr="image") from exc
-        raise ValidationError({"image": [exc.message]}, code=exc.code) from exc
+        raise InvalidInput.field("image", exc.message, code=exc.code) from exc
 
 
 def _replay_or_conflict(existing: Photo, sha256: str) -> tuple[Photo, bool]:
@@ -71,7 +70,7 @@ def photo_attach(
     if existing is not None:
         return _replay_or_conflict(existing, sha256)
     if item and item not in {i.key for i in submission.assignment.checklist.checklist.items()}:
-        raise ValidationError({"item": [f"Unknown item '{item}'."]})
+        raise InvalidInput({"item": [f"Unknown item '{item}'."]})
 
     processed = _process(data)  # CPU-heavy: done before any row is locked
     try:

@@ -25,8 +25,8 @@ from django.db.models import Avg, Count, F, FloatField, Q, QuerySet, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
-from rest_framework import serializers
 
+from audits.errors import InvalidInput
 from audits.models import Branch, ChecklistVersion, Score, SubmissionStatus
 from audits.services.benchmarks import branch_fair_summary
 
@@ -57,7 +57,7 @@ def scorecard_period(
 ) -> tuple[date, date]:
     """The period asked for, defaulting to the 12 months ending today (branch time).
 
-    Raises ValidationError naming `from` when it falls after `to`, or the period is longer
+    Raises InvalidInput naming `from` when it falls after `to`, or the period is longer
     than ten years.
     """
     if today is None:
@@ -65,9 +65,9 @@ def scorecard_period(
     end = date_to or today
     start = date_from or _year_before(end)
     if start > end:
-        raise serializers.ValidationError({"from": [f"must not be after 'to' ({end})."]})
+        raise InvalidInput({"from": [f"must not be after 'to' ({end})."]})
     if (end - start).days > MAX_PERIOD_DAYS:
-        raise serializers.ValidationError({"from": ["the period may cover at most ten years."]})
+        raise InvalidInput({"from": ["the period may cover at most ten years."]})
     return start, end
 
 

@@ -19,9 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
-from rest_framework.exceptions import ValidationError
 
-from audits.exceptions import Conflict
+from audits.errors import Conflict, InvalidInput
 from audits.models import (
     Answer,
     Assignment,
@@ -63,7 +62,7 @@ def submission_create(
     """Store a submission and its answers, or return the one a replay already stored.
 
     Returns (submission, created). Raises Conflict for a reused client_id with another body
-    or a second submission for the assignment, and ValidationError naming each bad item;
+    or a second submission for the assignment, and InvalidInput naming each bad item;
     nothing is stored unless everything is valid.
     """
     fingerprint = payload_fingerprint(
@@ -81,22 +80,22 @@ def submission_create(
     if existing is not None:
         return _replay_or_conflict(existing, fingerprint)
     if assignment.shopper_id != shopper.pk:
-        raise ValidationError({"assignment": ["This assignment is not yours."]})
+        raise InvalidInput({"assignment": ["This assignment is not yours."]})
     if Submission.objects.filter(assignment=assignment).exists():
         raise Conflict("This assignment already has a submission.")
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise Conflict(f"This assignment is {assignment.status} and takes no submission.")
     if finished_at < started_at:
-        raise ValidationError({"finished_at": ["The visit cannot finish before it started."]})
+        raise InvalidInput({"finished_at": ["The visit cannot finish before it started."]})
 
     try:
         parsed = parse_answers(answers)
     except AnswersError as exc:
-        raise ValidationError(exc.errors) from exc
+        raise InvalidInput(exc.errors) from exc
     errors = validate_answers(assignment.checklist.checklist, parsed)
     if errors:
         # Name each offending item: attr "answers.<item key>" in the error body.
-        raise ValidationError(
+        raise InvalidInput(
             {key if key == "answers" else f"answers.{key}": msgs for key, msgs in errors.items()}
         )
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rest_framework.exceptions import ValidationError
 
+from audits.errors import InvalidInput
 from audits.models import Brand
 from audits.services.checklists import checklist_publish
 
@@ -42,12 +42,8 @@ class Command(BaseCommand):
             version = checklist_publish(
                 brand=brand, template_name=str(name or ""), definition=definition
             )
-        except ValidationError as exc:
-            lines = [
-                f"  {path}: {message}"
-                for path, messages in _flatten(exc.detail)
-                for message in messages
-            ]
+        except InvalidInput as exc:
+            lines = [f"  {p.attr or 'checklist'}: {p.message}" for p in exc.problems]
             raise CommandError(
                 f"{options['file']} is not a valid checklist; nothing was published:\n"
                 + "\n".join(lines)
@@ -86,20 +82,3 @@ def _brand(value: str | None) -> Brand:
     if brand is None:
         raise CommandError(f"No brand with id or name {value!r}.")
     return brand
-
-
-def _flatten(detail: Any, prefix: str = "") -> list[tuple[str, list[str]]]:
-    """(JSON path, messages) pairs of a DRF error detail, in order."""
-    if isinstance(detail, dict):
-        pairs = []
-        for key, value in detail.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            pairs += _flatten(value, path)
-        return pairs
-    if isinstance(detail, list) and all(not isinstance(v, dict | list) for v in detail):
-        return [(prefix or "checklist", [str(v) for v in detail])]
-    if isinstance(detail, list):
-        return [
-            pair for index, v in enumerate(detail) for pair in _flatten(v, f"{prefix}[{index}]")
-        ]
-    return [(prefix or "checklist", [str(detail)])]
