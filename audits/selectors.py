@@ -12,6 +12,7 @@ from functools import cached_property, wraps
 
 from django.db.models import Prefetch, Q, QuerySet, Subquery
 
+from .errors import Forbidden, InvalidInput
 from .models import (
     Assignment,
     BenchmarkRow,
@@ -21,6 +22,7 @@ from .models import (
     ChecklistVersion,
     Franchisee,
     Membership,
+    Photo,
     Region,
     Role,
     Score,
@@ -72,16 +74,37 @@ class Access:
             {m.role for m in self.memberships} | ({Role.ADMIN} if self.is_admin else set())
         )
 
+    # --- One predicate per notion: views, permissions and selectors ask these, never roles.
+
+    @property
+    def reads_whole_network(self) -> bool:
+        """Head office, reviewers and admins: staff who read a brand's network and shoppers."""
+        return self.is_admin or bool(self.staff_brand_ids)
+
+    @property
+    def writes_network(self) -> bool:
+        """Head office writes its brand's network, checklists and visits (admins use /admin/)."""
+        return bool(self.head_office_brand_ids)
+
+    @property
+    def reads_benchmarks(self) -> bool:
+        """League tables: head office, reviewers, franchise owners (their rows) and admins."""
+        return self.reads_whole_network or bool(self.owned_franchisee_ids)
+
+    @property
+    def reads_calibration(self) -> bool:
+        """Shopper leniency points at who made a visit: staff only, never an owner as such."""
+        return self.reads_whole_network
+
+    def sees_whole_brand(self, brand_id: int) -> bool:
+        """Whether every unit of the brand, names and shoppers included, is this user's."""
+        return self.is_admin or brand_id in self.staff_brand_ids
+
     def sees_shopper_of(self, submission: Submission) -> bool:
         """Whether this user may learn who made a visit: never an owner, as such."""
-        if self.is_admin or submission.shopper_id == self.user.pk:
+        if submission.shopper_id == self.user.pk:
             return True
-        return submission.assignment.branch.brand_id in self.staff_brand_ids
-
-    def head_office_brand(self) -> Brand | None:
-        """The single brand a head-office user acts for, implied on writes."""
-        ids = sorted(self.head_office_brand_ids)
-        return Brand.objects.get(pk=ids[0]) if ids else None
+        return self.sees_whole_brand(submission.assignment.branch.brand_id)
 
 
 def access_for(user: User) -> Access:
@@ -92,6 +115,62 @@ def access_for(user: User) -> Access:
         if user.is_authenticated:
             user._touchpoint_access = cached
     return cached
+
+
+def _brand_choices(brand_ids: set[int]) -> str:
+    names = dict(Brand.objects.filter(pk__in=brand_ids).values_list("pk", "name"))
+    return ", ".join(f"{pk} ({names.get(pk, '?')})" for pk in sorted(brand_ids))
+
+
+def head_office_brand_for(user: User, requested: int | None) -> Brand:
+    """The brand a head-office user writes into: the one they name, or their only one.
+
+    Never implied for a user with several brands: without `brand`, a 400 that lists the
+    choices. A brand the user is not head office of is a 400 naming `brand` too (the brand
+    list is theirs to see in /me/, so this reveals nothing).
+    """
+    ids = access_for(user).head_office_brand_ids
+    if requested is not None:
+        if requested not in ids:
+            raise InvalidInput(
+                {
+                    "brand": [
+                        f"You are not head office of brand {requested}. "
+                        f"Choose one of: {_brand_choices(ids) or 'none'}."
+                    ]
+                }
+            )
+        return Brand.objects.get(pk=requested)
+    if len(ids) == 1:
+        return Brand.objects.get(pk=next(iter(ids)))
+    if not ids:
+        raise Forbidden("Only head office may do this.")
+    raise InvalidInput(
+        {
+            "brand": [
+                f"You act for several brands: name one with `brand`. "
+                f"Choose one of: {_brand_choices(ids)}."
+            ]
+        },
+        code="required",
+    )
+
+
+def brand_among(brand_ids: set[int], requested: int | None) -> int | None:
+    """For reads spanning brands (league tables): the named brand, the only one, or a 400."""
+    if requested is not None:
+        return requested
+    if len(brand_ids) <= 1:
+        return next(iter(brand_ids), None)
+    raise InvalidInput(
+        {
+            "brand": [
+                f"You act for several brands: name one with `brand`. "
+                f"Choose one of: {_brand_choices(brand_ids)}."
+            ]
+        },
+        code="required",
+    )
 
 
 def _authenticated_only(selector: Callable[[User], QuerySet]) -> Callable[[User], QuerySet]:
@@ -185,6 +264,14 @@ def assignments_visible_to(user: User) -> QuerySet[Assignment]:
     )
 
 
+@_authenticated_only
+def assignments_writable_by(user: User) -> QuerySet[Assignment]:
+    """Assignments the caller acts on as their shopper: accept one, submit a visit for it."""
+    return Assignment.objects.select_related("branch", "checklist__template").filter(
+        shopper_id=user.pk
+    )
+
+
 def _current_scores() -> Prefetch:
     return Prefetch(
         "scores", queryset=Score.objects.filter(is_current=True), to_attr="current_scores"
@@ -213,13 +300,26 @@ def audits_visible_to(user: User) -> QuerySet[Submission]:
     return audits.filter(_branch_scope(access, "assignment__branch__"))
 
 
+@_authenticated_only
+def submissions_writable_by(user: User) -> QuerySet[Submission]:
+    """Submissions the caller's phone may add to (photos): their own, whatever their role."""
+    return Submission.objects.select_related("assignment__branch", "assignment__checklist").filter(
+        shopper_id=user.pk
+    )
+
+
+@_authenticated_only
+def photos_visible_to(user: User) -> QuerySet[Photo]:
+    """Photos of the submissions the caller may read."""
+    return Photo.objects.filter(submission__in=submissions_visible_to(user).values("pk"))
+
+
 # --- Benchmarks -------------------------------------------------------------------------------
 
 
 def reads_benchmarks(user: User) -> bool:
     """League tables are for head office, reviewers and franchise owners (and admins)."""
-    access = access_for(user)
-    return access.is_admin or bool(access.staff_brand_ids or access.owned_franchisee_ids)
+    return access_for(user).reads_benchmarks
 
 
 @_authenticated_only
@@ -242,8 +342,7 @@ def benchmark_snapshots_visible_to(user: User) -> QuerySet[BenchmarkSnapshot]:
 
 def sees_whole_benchmark(user: User, brand_id: int) -> bool:
     """Whether every row of the brand's tables (names included) is the caller's to see."""
-    access = access_for(user)
-    return access.is_admin or brand_id in access.staff_brand_ids
+    return access_for(user).sees_whole_brand(brand_id)
 
 
 def benchmark_rows_visible_to(user: User, snapshot: BenchmarkSnapshot) -> QuerySet[BenchmarkRow]:
@@ -271,7 +370,6 @@ def calibration_shoppers_visible_to(user: User) -> QuerySet[User]:
 
     Never an owner, whatever else they are: leniency points at who made a visit.
     """
-    access = access_for(user)
-    if not (access.is_admin or access.staff_brand_ids):
+    if not access_for(user).reads_calibration:
         return User.objects.none()
     return shoppers_visible_to(user)

@@ -2,9 +2,12 @@
 
 from django.contrib import admin
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from audits.api.fallback import ApiNotFoundView
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -14,10 +17,19 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def landing(request: HttpRequest) -> HttpResponse:
+    """`/`: where the docs, the schema, the API and the admin are."""
+    return render(request, "touchpoint/landing.html")
+
+
 urlpatterns = [
+    path("", landing, name="landing"),
     path("api/v1/", include("audits.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Last under /api/: any other path is a JSON 404, with DEBUG on or off.
+    re_path(r"^api/", ApiNotFoundView.as_view(), name="api-not-found"),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from audits import selectors
+from audits.api.base import ScopedView, requested_brand
 from audits.api.pagination import Pagination
+from audits.api.permissions import ReadsBenchmarks, ReadsCalibration
+from audits.api.schema import error_response
 from audits.models import BenchmarkSnapshot, PeriodKind
 from audits.services.benchmark_reads import branches_compare, shopper_calibration
 from audits.services.benchmarks import period_kind_of, served_peers
@@ -26,24 +28,6 @@ from scoring.benchmark.records import LEVELS, OVERALL
 
 _DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")
 MAX_COMPARED = 20
-
-# --- Permissions -------------------------------------------------------------------------------
-
-
-class ReadsBenchmarks(BasePermission):
-    message = "League tables are for head office, reviewers and franchise owners."
-
-    def has_permission(self, request, view) -> bool:
-        return selectors.reads_benchmarks(request.user)
-
-
-class ReadsCalibration(BasePermission):
-    message = "Shopper calibration is for head office and reviewers."
-
-    def has_permission(self, request, view) -> bool:
-        access = selectors.access_for(request.user)
-        return access.is_admin or bool(access.staff_brand_ids)
-
 
 # --- Shapes (documented in the OpenAPI schema) -------------------------------------------------
 
@@ -93,6 +77,17 @@ class LeagueRowSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Branch rows only: 1 = best fair score in its region.",
     )
+
+
+    BRANCH_ONLY = ("region_percentile", "region_percentile_interval", "region_rank")
+
+    def to_representation(self, row: dict) -> dict:
+        """Rows of other levels have no within-region standing: leave the keys out, not null."""
+        data = super().to_representation(row)
+        for name in self.BRANCH_ONLY:
+            if name not in row:
+                data.pop(name, None)
+        return data
 
 
 class PeersSerializer(serializers.Serializer):
@@ -236,15 +231,10 @@ def _dimension(request: Request) -> str:
 
 
 def _one_snapshot(request: Request, snapshots) -> BenchmarkSnapshot | None:
-    """The one snapshot matching, for the caller's brand (?brand= when they have several)."""
-    brand = request.query_params.get("brand")
-    if brand is not None:
-        if not brand.isdigit():
-            raise ValidationError({"brand": ["Expected a brand id."]})
-        snapshots = snapshots.filter(brand_id=int(brand))
-    found = list(snapshots[:2])
-    if len(found) > 1:
-        raise ValidationError({"brand": ["You act for several brands: say which one."]})
+    """The one snapshot matching, for the caller's brand (`brand` when they have several)."""
+    brand_ids = set(snapshots.values_list("brand_id", flat=True).distinct())
+    brand = selectors.brand_among(brand_ids, requested_brand(request))
+    found = [s for s in snapshots.filter(brand_id=brand)[:1]] if brand is not None else []
     return found[0] if found else None
 
 
@@ -262,7 +252,7 @@ def _not_found(request: Request, key: str, kind: str, dimension: str) -> Excepti
 # --- Views ---------------------------------------------------------------------------------------
 
 
-class LeagueTableView(APIView):
+class LeagueTableView(ScopedView):
     """GET /benchmarks/: one level's fair league table, best first, one page at a time."""
 
     permission_classes = [IsAuthenticated, ReadsBenchmarks]
@@ -288,9 +278,9 @@ class LeagueTableView(APIView):
         ],
         responses={
             200: LeaguePageSerializer,
-            400: OpenApiResponse(description="A malformed period, level or dimension (named)."),
-            403: OpenApiResponse(description="Shoppers do not see league tables."),
-            404: OpenApiResponse(description="No snapshot for this period and dimension."),
+            400: error_response("A malformed period, level, dimension or brand (named in attr)"),
+            403: error_response("Shoppers do not see league tables"),
+            404: error_response("No snapshot for this period and dimension"),
         },
     )
     def get(self, request: Request) -> Response:
@@ -312,16 +302,16 @@ class LeagueTableView(APIView):
         )
         paginator = Pagination()
         page = paginator.paginate_queryset(rows, request, view=self)
-        response = paginator.get_paginated_response(list(page))
-        response.data["peers"] = served_peers(snapshot.summary.get(level) or {})
-        response.data.update(
+        body = paginator.get_paginated_response(list(page)).data
+        body.update(
+            peers=served_peers(snapshot.summary.get(level) or {}),
             period=snapshot.period,
             period_kind=snapshot.period_kind,
             level=level,
             dimension=snapshot.dimension,
             built_at=snapshot.built_at,
         )
-        return response
+        return Response(LeaguePageSerializer(body).data)
 
 
 def _branch_ids(request: Request) -> list[int]:
@@ -335,7 +325,7 @@ def _branch_ids(request: Request) -> list[int]:
     return ids
 
 
-class CompareView(APIView):
+class CompareView(ScopedView):
     """GET /benchmarks/compare/: chosen branches side by side, every dimension and the trend."""
 
     permission_classes = [IsAuthenticated, ReadsBenchmarks]
@@ -351,18 +341,19 @@ class CompareView(APIView):
         ],
         responses={
             200: CompareSerializer,
-            400: OpenApiResponse(description="Malformed or unknown branches or period (named)."),
-            403: OpenApiResponse(description="Shoppers do not see league tables."),
-            404: OpenApiResponse(description="No snapshot for this period."),
+            400: error_response("Malformed or unknown branches or period (named in attr)"),
+            403: error_response("Shoppers do not see league tables"),
+            404: error_response("No snapshot for this period"),
         },
     )
     def get(self, request: Request) -> Response:
         ids = _branch_ids(request)
         key, kind = _period(request)
-        return Response(branches_compare(user=request.user, branch_ids=ids, key=key, kind=kind))
+        compared = branches_compare(user=request.user, branch_ids=ids, key=key, kind=kind)
+        return Response(CompareSerializer(compared).data)
 
 
-class ShopperCalibrationView(APIView):
+class ShopperCalibrationView(ScopedView):
     """GET /shoppers/{id}/calibration/: a shopper's estimated leniency, for head office."""
 
     permission_classes = [IsAuthenticated, ReadsCalibration]
@@ -381,10 +372,12 @@ class ShopperCalibrationView(APIView):
         ],
         responses={
             200: CalibrationSerializer,
-            403: OpenApiResponse(description="Not head office or a reviewer."),
-            404: OpenApiResponse(description="Unknown shopper, or no snapshot includes them."),
+            400: error_response("A malformed period or rolling (named in attr)"),
+            403: error_response("Not head office or a reviewer"),
+            404: error_response("Unknown shopper, or no snapshot includes them"),
         },
     )
     def get(self, request: Request, pk: int) -> Response:
         period = _period(request, required=False)
-        return Response(shopper_calibration(user=request.user, shopper_id=pk, period=period))
+        calibration = shopper_calibration(user=request.user, shopper_id=pk, period=period)
+        return Response(CalibrationSerializer(calibration).data)

@@ -1,4 +1,4 @@
-"""Who may act (403); who may see is the selectors' job (404)."""
+"""Who may act (403); who may see is the selectors' job (404). Each asks one Access predicate."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -8,14 +8,14 @@ from audits.selectors import access_for
 class IsHeadOffice(BasePermission):
     """Head office of a brand may write its network, checklists and visits.
 
-    The brand is implied by the caller, so an account with no head-office membership (even
-    an admin, who works through the Django admin) has no brand to write into.
+    An account with no head-office membership (even an admin, who works through the Django
+    admin) has no brand to write into.
     """
 
     message = "Only head office may do this."
 
     def has_permission(self, request, view) -> bool:
-        return bool(access_for(request.user).head_office_brand_ids)
+        return access_for(request.user).writes_network
 
 
 class ReadOnlyOrHeadOffice(IsHeadOffice):
@@ -35,8 +35,7 @@ class StaffReadsHeadOfficeWrites(IsHeadOffice):
     def has_permission(self, request, view) -> bool:
         if request.method not in SAFE_METHODS:
             return super().has_permission(request, view)
-        access = access_for(request.user)
-        return access.is_admin or bool(access.staff_brand_ids)
+        return access_for(request.user).reads_whole_network
 
 
 class IsShopper(BasePermission):
@@ -44,3 +43,17 @@ class IsShopper(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return access_for(request.user).is_shopper
+
+
+class ReadsBenchmarks(BasePermission):
+    message = "League tables are for head office, reviewers and franchise owners."
+
+    def has_permission(self, request, view) -> bool:
+        return access_for(request.user).reads_benchmarks
+
+
+class ReadsCalibration(BasePermission):
+    message = "Shopper calibration is for head office and reviewers."
+
+    def has_permission(self, request, view) -> bool:
+        return access_for(request.user).reads_calibration

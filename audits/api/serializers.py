@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audits.models import Assignment, Branch, Franchisee, Photo, Region, Score, Submission, User
 from audits.selectors import access_for
-
-# --- Errors (documentation only: drf-standardized-errors renders them) ---------------------
-
-
-class ClientErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    attr = serializers.CharField(allow_null=True)
-
-
-class ClientErrorResponseSerializer(serializers.Serializer):
-    """The shared shape of 409 and 413, which drf-standardized-errors does not document."""
-
-    type = serializers.ChoiceField(choices=[("client_error", "Client Error")])
-    errors = ClientErrorSerializer(many=True)
-
 
 # --- People and network ---------------------------------------------------------------------
 
@@ -40,22 +21,37 @@ class MeSerializer(serializers.Serializer):
     franchisees = serializers.ListField(child=serializers.IntegerField())
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class BrandChoiceMixin(serializers.Serializer):
+    """An optional `brand` for head-office users of several brands (else a 400 lists them)."""
+
+    brand = serializers.IntegerField(
+        required=False,
+        write_only=True,
+        min_value=1,
+        help_text="Only for callers who are head office of several brands.",
+    )
+
+
+class RegionSerializer(BrandChoiceMixin, serializers.ModelSerializer):
     class Meta:
         model = Region
-        fields = ["id", "name"]
+        fields = ["id", "name", "brand"]
+        validators: list = []  # the brand is the caller's; the service checks the name
 
 
-class FranchiseeSerializer(serializers.ModelSerializer):
+class FranchiseeSerializer(BrandChoiceMixin, serializers.ModelSerializer):
     class Meta:
         model = Franchisee
-        fields = ["id", "name"]
+        fields = ["id", "name", "brand"]
+        validators: list = []  # the brand is the caller's; the service checks the name
 
 
-class BranchSerializer(serializers.ModelSerializer):
-    franchisee = serializers.PrimaryKeyRelatedField(queryset=Franchisee.objects.all())
-    region = serializers.PrimaryKeyRelatedField(
-        queryset=Region.objects.all(), required=False, allow_null=True
+class BranchSerializer(BrandChoiceMixin, serializers.ModelSerializer):
+    """A branch; `franchisee` and `region` are ids the service resolves in the caller's brand."""
+
+    franchisee = serializers.IntegerField(source="franchisee_id", min_value=1)
+    region = serializers.IntegerField(
+        source="region_id", required=False, allow_null=True, min_value=1
     )
 
     class Meta:
@@ -69,24 +65,29 @@ class BranchSerializer(serializers.ModelSerializer):
             "latitude",
             "longitude",
             "timezone",
+            "brand",
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            brands = access_for(request.user).head_office_brand_ids
-            self.fields["franchisee"].queryset = Franchisee.objects.filter(brand_id__in=brands)
-            self.fields["region"].queryset = Region.objects.filter(brand_id__in=brands)
 
-
-class ShopperSerializer(serializers.ModelSerializer):
+class ShopperSerializer(BrandChoiceMixin, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "password"]
+        fields = ["id", "username", "email", "password", "brand"]
+
+
+class RegionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Region
+        fields = ["id", "name"]
+
+
+class FranchiseeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Franchisee
+        fields = ["id", "name"]
 
 
 class BranchRefSerializer(serializers.ModelSerializer):
@@ -137,7 +138,7 @@ class SectionSerializer(serializers.Serializer):
     items = ItemSerializer(many=True)
 
 
-class ChecklistInputSerializer(serializers.Serializer):
+class ChecklistInputSerializer(BrandChoiceMixin, serializers.Serializer):
     """Documents the body of POST /checklists/; scoring.checklist does the validating."""
 
     template = serializers.CharField(help_text="Template name; its next version is published.")
@@ -147,9 +148,16 @@ class ChecklistInputSerializer(serializers.Serializer):
     sections = SectionSerializer(many=True)
 
 
-class ChecklistSerializer(ChecklistInputSerializer):
+class ChecklistSerializer(serializers.Serializer):
+    """A published version as read back: the validated definition, numbered."""
+
     id = serializers.IntegerField()
+    template = serializers.CharField()
     version = serializers.IntegerField()
+    title = serializers.CharField()
+    pass_mark = serializers.FloatField()
+    critical_policy = serializers.ChoiceField(choices=["flag", "zero"])
+    sections = SectionSerializer(many=True)
 
 
 # --- Assignments ----------------------------------------------------------------------------
@@ -176,13 +184,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "submission",
         ]
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_submission(self, assignment: Assignment) -> int | None:
         submission = getattr(assignment, "submission", None)
         return submission.pk if submission is not None else None
 
 
-class AssignmentCreateSerializer(serializers.Serializer):
+class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
     branch = serializers.IntegerField()
     shopper = serializers.IntegerField()
     checklist = serializers.IntegerField(help_text="Checklist version id")
@@ -252,18 +260,19 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self._absolute("api-v1:photo-thumbnail", photo)
 
 
+EVIDENCE_FIELDS = ("sha256", "original_format", "taken_at", "gps_latitude", "gps_longitude")
+
+
 class PhotoEvidenceSerializer(PhotoSerializer):
-    """Staff also see what the photo's EXIF proved before it was stripped."""
+    """Staff and the photo's own shopper also see what its EXIF proved before stripping.
+
+    The evidence fields are documented as optional: an owner's copy of the same photo row
+    (`PhotoSerializer`) leaves them out, since they could place or identify the shopper.
+    """
 
     class Meta(PhotoSerializer.Meta):
-        fields = [
-            *PhotoSerializer.Meta.fields,
-            "sha256",
-            "original_format",
-            "taken_at",
-            "gps_latitude",
-            "gps_longitude",
-        ]
+        fields = [*PhotoSerializer.Meta.fields, *EVIDENCE_FIELDS]
+        extra_kwargs = {name: {"required": False, "read_only": False} for name in EVIDENCE_FIELDS}
 
 
 class ItemScoreSerializer(serializers.Serializer):
@@ -311,38 +320,105 @@ class ShopperRefSerializer(serializers.ModelSerializer):
         fields = ["id", "username"]
 
 
-class SubmissionSerializer(serializers.ModelSerializer):
-    """A submission as its reader may see it: owners never learn who the shopper was."""
+class AudienceListSerializer(serializers.ListSerializer):
+    """A list whose every row is shaped for its reader: `AudienceSerializer.for_reader`."""
+
+    def to_representation(self, data):
+        rows = data.all() if hasattr(data, "all") else data
+        child = type(self.child)
+        return [child.for_reader(self.context, row)(row, context=self.context).data for row in rows]
+
+
+class AudienceSerializer(serializers.ModelSerializer):
+    """The staff shape of a visit; `owner_variant` is what an owner reads of the same row.
+
+    `for_reader` is the one place that decides, per visit, whether the reader may learn who
+    made it (`Access.sees_shopper_of`): its shopper and the brand's head office and reviewers
+    get this shape; a franchise owner gets `owner_variant`, with `shopper` null and photos
+    without their EXIF evidence.
+    """
+
+    owner_variant: type[serializers.ModelSerializer]
+
+    class Meta:
+        list_serializer_class = AudienceListSerializer
+
+    @classmethod
+    def for_reader(cls, context: dict, submission: Submission) -> type[serializers.Serializer]:
+        if access_for(context["request"].user).sees_shopper_of(submission):
+            return cls
+        return cls.owner_variant
+
+
+class _VisitFields(serializers.ModelSerializer):
+    """Fields every reader of a visit sees."""
+
+    score = serializers.SerializerMethodField()
+    answers = AnswerSerializer(many=True, read_only=True)
+    branch = BranchRefSerializer(source="assignment.branch", read_only=True)
+
+    @extend_schema_field(ScoreSerializer(allow_null=True))
+    def get_score(self, submission: Submission) -> dict | None:
+        current = getattr(submission, "current_scores", None)
+        if current is None:
+            current = list(submission.scores.filter(is_current=True))
+        return ScoreSerializer(current[0]).data if current else None
+
+
+class _OwnerFields(serializers.Serializer):
+    """What an owner's copy of a visit replaces: no shopper, photos without evidence."""
+
+    shopper = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    @extend_schema_field(ShopperRefSerializer(allow_null=True))
+    def get_shopper(self, submission: Submission) -> None:
+        return None
+
+
+SUBMISSION_FIELDS = [
+    "id",
+    "client_id",
+    "assignment",
+    "branch",
+    "shopper",
+    "status",
+    "started_at",
+    "finished_at",
+    "location",
+    "photo_count",
+    "received_at",
+    "score",
+    "answers",
+    "photos",
+]
+
+
+class OwnerSubmissionSerializer(_OwnerFields, _VisitFields):
+    """A submission as a franchise owner reads it: never who the shopper was."""
 
     location = serializers.SerializerMethodField()
-    score = serializers.SerializerMethodField()
-    photos = serializers.SerializerMethodField()
-    answers = AnswerSerializer(many=True, read_only=True)
-    shopper = serializers.SerializerMethodField()
-    branch = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
-        fields = [
-            "id",
-            "client_id",
-            "assignment",
-            "branch",
-            "shopper",
-            "status",
-            "started_at",
-            "finished_at",
-            "location",
-            "photo_count",
-            "received_at",
-            "score",
-            "answers",
-            "photos",
-        ]
+        fields = SUBMISSION_FIELDS
 
-    def _sees_shopper(self, submission: Submission) -> bool:
-        request = self.context["request"]
-        return access_for(request.user).sees_shopper_of(submission)
+    @extend_schema_field(LocationSerializer(allow_null=True))
+    def get_location(self, submission: Submission) -> None:
+        return None  # the phone's position would tell where the shopper was, and when
+
+
+class SubmissionSerializer(AudienceSerializer, _VisitFields):
+    """A submission as its shopper, head office and reviewers read it."""
+
+    owner_variant = OwnerSubmissionSerializer
+    location = serializers.SerializerMethodField()
+    shopper = ShopperRefSerializer(read_only=True, allow_null=True)
+    photos = PhotoEvidenceSerializer(many=True, read_only=True)
+
+    class Meta(AudienceSerializer.Meta):
+        model = Submission
+        fields = SUBMISSION_FIELDS
 
     @extend_schema_field(LocationSerializer(allow_null=True))
     def get_location(self, submission: Submission) -> dict | None:
@@ -354,57 +430,46 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "accuracy_m": submission.accuracy_m,
         }
 
-    @extend_schema_field(ScoreSerializer(allow_null=True))
-    def get_score(self, submission: Submission) -> dict | None:
-        current = getattr(submission, "current_scores", None)
-        if current is None:
-            current = list(submission.scores.filter(is_current=True))
-        return ScoreSerializer(current[0]).data if current else None
 
-    @extend_schema_field(PhotoEvidenceSerializer(many=True))
-    def get_photos(self, submission: Submission) -> list[dict]:
-        serializer = PhotoEvidenceSerializer if self._sees_shopper(submission) else PhotoSerializer
-        return serializer(submission.photos.all(), many=True, context=self.context).data
-
-    @extend_schema_field(ShopperRefSerializer(allow_null=True))
-    def get_shopper(self, submission: Submission) -> dict | None:
-        if not self._sees_shopper(submission):
-            return None
-        return ShopperRefSerializer(submission.shopper).data
-
-    @extend_schema_field(BranchRefSerializer)
-    def get_branch(self, submission: Submission) -> dict:
-        return BranchRefSerializer(submission.assignment.branch).data
+AUDIT_FIELDS = [
+    "id",
+    "branch",
+    "franchisee",
+    "region",
+    "checklist",
+    "shopper",
+    "status",
+    "started_at",
+    "finished_at",
+    "score",
+    "answers",
+    "photos",
+]
 
 
-class AuditSerializer(SubmissionSerializer):
-    """A scored audit, with where it sits in the network."""
+class _AuditFields(_VisitFields):
+    """Where a scored audit sits in the network."""
 
-    franchisee = serializers.SerializerMethodField()
-    region = serializers.SerializerMethodField()
+    franchisee = FranchiseeRefSerializer(source="assignment.branch.franchisee", read_only=True)
+    region = RegionRefSerializer(source="assignment.branch.region", read_only=True, allow_null=True)
     checklist = serializers.IntegerField(source="assignment.checklist_id", read_only=True)
 
-    class Meta(SubmissionSerializer.Meta):
-        fields = [
-            "id",
-            "branch",
-            "franchisee",
-            "region",
-            "checklist",
-            "shopper",
-            "status",
-            "started_at",
-            "finished_at",
-            "score",
-            "answers",
-            "photos",
-        ]
 
-    @extend_schema_field(FranchiseeSerializer)
-    def get_franchisee(self, submission: Submission) -> dict:
-        return FranchiseeSerializer(submission.assignment.branch.franchisee).data
+class OwnerAuditSerializer(_OwnerFields, _AuditFields):
+    """A scored audit as a franchise owner reads it: never who the shopper was."""
 
-    @extend_schema_field(RegionSerializer(allow_null=True))
-    def get_region(self, submission: Submission) -> dict | None:
-        region = submission.assignment.branch.region
-        return RegionSerializer(region).data if region else None
+    class Meta:
+        model = Submission
+        fields = AUDIT_FIELDS
+
+
+class AuditSerializer(AudienceSerializer, _AuditFields):
+    """A scored audit as head office and reviewers read it."""
+
+    owner_variant = OwnerAuditSerializer
+    shopper = ShopperRefSerializer(read_only=True, allow_null=True)
+    photos = PhotoEvidenceSerializer(many=True, read_only=True)
+
+    class Meta(AudienceSerializer.Meta):
+        model = Submission
+        fields = AUDIT_FIELDS

@@ -2,9 +2,9 @@
 
 from django.urls import path
 from rest_framework.routers import DefaultRouter
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from audits.api import benchmarks, views
+from audits.api.auth import TokenObtainView, TokenRenewView
 from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
@@ -20,8 +20,8 @@ router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("audits", views.AuditViewSet, basename="audit")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainPairView.as_view(), name="token-obtain"),
-    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/token/refresh/", TokenRenewView.as_view(), name="token-refresh"),
     path("me/", views.MeView.as_view(), name="me"),
     path("photos/<int:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
     path("photos/<int:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),

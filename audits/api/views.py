@@ -1,38 +1,40 @@
-"""Thin API views: parse input, call a selector or a service, shape the output."""
+"""Thin API views: parse input, call a selector or a service, shape the output.
+
+Every viewset inherits `ScopedViewSet`, so its objects come from a named selector; head-office
+writes go into `acting_brand()`, never an implied one.
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api import serializers as s
+from audits.api.base import ScopedView, ScopedViewSet
 from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice, StaffReadsHeadOfficeWrites
-from audits.models import Assignment, AssignmentStatus, Photo, Submission, SubmissionStatus
+from audits.api.schema import error_response
+from audits.models import Assignment, AssignmentStatus, Submission, SubmissionStatus
 from audits.services import assignments as assignment_services
 from audits.services import checklists as checklist_services
 from audits.services import organisation as organisation_services
 from audits.services import photos as photo_services
 from audits.services import submissions as submission_services
 
-
-def _brand(request: Request):
-    """The brand a head-office caller writes into (permission classes ensure there is one)."""
-    return selectors.access_for(request.user).head_office_brand()
+NOT_YOURS = error_response("Not found, or not the caller's to see")
 
 
-class MeView(APIView):
+class MeView(ScopedView):
     @extend_schema(responses=s.MeSerializer, summary="The signed-in user and their roles")
     def get(self, request: Request) -> Response:
         access = selectors.access_for(request.user)
@@ -55,20 +57,18 @@ class HeadOfficeNetworkViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Read within the caller's scope; head office creates in its own brand."""
 
     permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
-    selector = None
     create_service = None
 
-    def get_queryset(self) -> QuerySet:
-        return type(self).selector(self.request.user)
-
     def perform_create(self, serializer) -> None:
+        fields = dict(serializer.validated_data)
+        fields.pop("brand", None)
         create = type(self).create_service
-        serializer.instance = create(brand=_brand(self.request), **serializer.validated_data)
+        serializer.instance = create(brand=self.acting_brand(), **fields)
 
 
 @extend_schema_view(
@@ -77,7 +77,7 @@ class HeadOfficeNetworkViewSet(
 )
 class RegionViewSet(HeadOfficeNetworkViewSet):
     serializer_class = s.RegionSerializer
-    selector = selectors.regions_visible_to
+    read_selector = selectors.regions_visible_to
     create_service = organisation_services.region_create
 
 
@@ -87,7 +87,7 @@ class RegionViewSet(HeadOfficeNetworkViewSet):
 )
 class FranchiseeViewSet(HeadOfficeNetworkViewSet):
     serializer_class = s.FranchiseeSerializer
-    selector = selectors.franchisees_visible_to
+    read_selector = selectors.franchisees_visible_to
     create_service = organisation_services.franchisee_create
 
 
@@ -97,8 +97,17 @@ class FranchiseeViewSet(HeadOfficeNetworkViewSet):
 )
 class BranchViewSet(HeadOfficeNetworkViewSet):
     serializer_class = s.BranchSerializer
-    selector = selectors.branches_visible_to
+    read_selector = selectors.branches_visible_to
     create_service = organisation_services.branch_create
+
+    def perform_create(self, serializer) -> None:
+        fields = dict(serializer.validated_data)
+        fields.pop("brand", None)
+        fields["franchisee"] = fields.pop("franchisee_id")
+        fields["region"] = fields.pop("region_id", None)
+        serializer.instance = organisation_services.branch_create(
+            brand=self.acting_brand(), **fields
+        )
 
 
 @extend_schema_view(
@@ -107,21 +116,23 @@ class BranchViewSet(HeadOfficeNetworkViewSet):
 )
 class ShopperViewSet(HeadOfficeNetworkViewSet):
     serializer_class = s.ShopperSerializer
-    selector = selectors.shoppers_visible_to
+    read_selector = selectors.shoppers_visible_to
     create_service = organisation_services.shopper_create
     permission_classes = [IsAuthenticated, StaffReadsHeadOfficeWrites]
 
 
-class ChecklistViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ChecklistViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
     serializer_class = s.ChecklistSerializer
-
-    def get_queryset(self) -> QuerySet:
-        return selectors.checklists_visible_to(self.request.user)
+    read_selector = selectors.checklists_visible_to
+    extra_error_attrs = {
+        "create": ["template", "title", "sections", "sections[<i>].items[<j>].<field>"]
+    }
 
     @extend_schema(summary="A checklist version, sections and items in order")
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
-        return Response(checklist_services.checklist_as_api(self.get_object()))
+        version = checklist_services.checklist_as_api(self.get_object())
+        return Response(s.ChecklistSerializer(version).data)
 
     @extend_schema(
         request=s.ChecklistInputSerializer,
@@ -132,14 +143,17 @@ class ChecklistViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
         definition = dict(request.data)
+        definition.pop("brand", None)
         template_name = definition.pop("template", None)
         version = checklist_services.checklist_publish(
-            brand=_brand(request),
+            brand=self.acting_brand(),
             template_name=str(template_name or ""),
             definition=definition,
             user=request.user,
         )
-        return Response(checklist_services.checklist_as_api(version), status=201)
+        return Response(
+            s.ChecklistSerializer(checklist_services.checklist_as_api(version)).data, status=201
+        )
 
 
 class AssignmentFilter(filters.FilterSet):
@@ -154,13 +168,15 @@ class AssignmentFilter(filters.FilterSet):
     list=extend_schema(summary="A shopper's own assignments (head office: the brand's)"),
     retrieve=extend_schema(summary="One assignment"),
 )
-class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = s.AssignmentSerializer
     filterset_class = AssignmentFilter
     permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
+    read_selector = selectors.assignments_visible_to
+    write_selectors = {"accept": selectors.assignments_writable_by}
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.assignments_visible_to(self.request.user).select_related("submission")
+    def get_queryset(self):
+        return super().get_queryset().select_related("submission")
 
     def get_permissions(self):
         if self.action == "accept":
@@ -175,27 +191,22 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request: Request) -> Response:
         data = s.AssignmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        assignment = assignment_services.assignment_create(
-            brand=_brand(request), **data.validated_data
-        )
+        fields = dict(data.validated_data)
+        fields.pop("brand", None)
+        assignment = assignment_services.assignment_create(brand=self.acting_brand(), **fields)
         return Response(self.get_serializer(assignment).data, status=201)
 
     @extend_schema(
         request=None,
         responses={
             200: s.AssignmentSerializer,
-            409: OpenApiResponse(
-                s.ClientErrorResponseSerializer, description="No longer open, or its window passed"
-            ),
+            409: error_response("No longer open, or its window passed"),
         },
         summary="Accept an offer (accepting again is harmless)",
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        assignment = get_object_or_404(
-            selectors.assignments_visible_to(request.user).filter(shopper=request.user), pk=pk
-        )
-        assignment = assignment_services.assignment_accept(assignment=assignment)
+        assignment = assignment_services.assignment_accept(assignment=self.get_object())
         return Response(self.get_serializer(assignment).data)
 
 
@@ -213,12 +224,12 @@ class SubmissionFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(summary="One submission: status, score (null until scored), photos"),
 )
-class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = s.SubmissionSerializer
     filterset_class = SubmissionFilter
-
-    def get_queryset(self) -> QuerySet:
-        return selectors.submissions_visible_to(self.request.user)
+    read_selector = selectors.submissions_visible_to
+    write_selectors = {"photos": selectors.submissions_writable_by}
+    extra_error_attrs = {"create": ["answers", "answers.<item key>"]}
 
     def get_permissions(self):
         # Head office and owners may read a submission but only its shopper's phone writes.
@@ -226,15 +237,20 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             return [IsAuthenticated(), IsShopper()]
         return super().get_permissions()
 
+    def get_serializer(self, instance=None, *args, **kwargs):
+        """A single visit is shaped for its reader; lists do it row by row."""
+        if instance is not None and not kwargs.get("many"):
+            cls = s.SubmissionSerializer.for_reader(self.get_serializer_context(), instance)
+            return cls(instance, *args, context=self.get_serializer_context(), **kwargs)
+        return super().get_serializer(instance, *args, **kwargs)
+
     @extend_schema(
         request=s.SubmissionCreateSerializer,
         responses={
             201: s.SubmissionSerializer,
             200: OpenApiResponse(s.SubmissionSerializer, description="A replay of a stored one"),
-            409: OpenApiResponse(
-                s.ClientErrorResponseSerializer,
-                description="client_id reused with another body, or a second "
-                "submission for the assignment",
+            409: error_response(
+                "client_id reused with another body, or a second submission for the assignment"
             ),
         },
         summary="Send a visit's answers (idempotent on client_id)",
@@ -244,8 +260,8 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         assignment = (
-            selectors.assignments_visible_to(request.user)
-            .filter(pk=fields.pop("assignment"), shopper=request.user)
+            selectors.assignments_writable_by(request.user)
+            .filter(pk=fields.pop("assignment"))
             .first()
         )
         if assignment is None:
@@ -253,40 +269,37 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         submission, created = submission_services.submission_create(
             shopper=request.user, assignment=assignment, **fields
         )
-        submission = self.get_queryset().get(pk=submission.pk)
+        submission = selectors.submissions_visible_to(request.user).get(pk=submission.pk)
         return Response(
             self.get_serializer(submission).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
     @extend_schema(
-        request={"multipart/form-data": s.PhotoUploadSerializer},
+        request=s.PhotoUploadSerializer,
         responses={
-            201: s.PhotoSerializer,
-            200: OpenApiResponse(s.PhotoSerializer, description="A replay of a stored photo"),
-            409: OpenApiResponse(
-                s.ClientErrorResponseSerializer,
-                description="client_id reused with other bytes, or every announced photo is in",
+            201: s.PhotoEvidenceSerializer,
+            200: OpenApiResponse(
+                s.PhotoEvidenceSerializer, description="A replay of a stored photo"
             ),
-            413: OpenApiResponse(
-                s.ClientErrorResponseSerializer, description="Over the size limit"
+            409: error_response(
+                "client_id reused with other bytes, or every announced photo is in"
             ),
+            413: error_response("Over the size limit (bytes or pixels); attr `image`"),
+            415: error_response("Not a JPEG, PNG, WebP or HEIC image; attr `image`"),
         },
         summary="Upload one photo of a submission (idempotent on client_id)",
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def photos(self, request: Request, pk: str | None = None) -> Response:
-        submission = get_object_or_404(
-            selectors.submissions_visible_to(request.user).filter(shopper=request.user), pk=pk
-        )
+        submission = self.get_object()
         data = s.PhotoUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        upload = data.validated_data["image"]
         photo, created = photo_services.photo_attach(
             submission=submission,
             client_id=data.validated_data["client_id"],
             item=data.validated_data["item"],
-            upload=upload,
+            upload=data.validated_data["image"],
         )
         return Response(
             s.PhotoSerializer(photo, context=self.get_serializer_context()).data,
@@ -298,30 +311,32 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     list=extend_schema(summary="Scored audits of the branches the caller may see"),
     retrieve=extend_schema(summary="One scored audit, with answers, photos and its score"),
 )
-class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     serializer_class = s.AuditSerializer
     filterset_fields = {"assignment__branch": ["exact"], "started_at": ["gte", "lt"]}
+    read_selector = selectors.audits_visible_to
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.audits_visible_to(self.request.user)
+    def get_serializer(self, instance=None, *args, **kwargs):
+        if instance is not None and not kwargs.get("many"):
+            cls = s.AuditSerializer.for_reader(self.get_serializer_context(), instance)
+            return cls(instance, *args, context=self.get_serializer_context(), **kwargs)
+        return super().get_serializer(instance, *args, **kwargs)
 
 
-class PhotoFileView(APIView):
+class PhotoFileView(ScopedView):
     """Serves a stripped photo only to those who may read its submission (404 otherwise)."""
 
     variant = "image"
 
     @extend_schema(
-        responses={(200, "image/jpeg"): OpenApiResponse(description="The stripped JPEG")},
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="A JPEG"),
+            404: NOT_YOURS,
+        },
         summary="Download a photo (permission-checked)",
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        photo = get_object_or_404(
-            Photo.objects.filter(
-                submission__in=selectors.submissions_visible_to(request.user).values("pk")
-            ),
-            pk=pk,
-        )
+        photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=pk)
         field = getattr(photo, self.variant)
         response = FileResponse(field.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=3600"

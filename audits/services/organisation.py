@@ -36,25 +36,33 @@ def branch_create(
     *,
     brand: Brand,
     name: str,
-    franchisee: Franchisee,
+    franchisee: int,
     latitude: float,
     longitude: float,
     timezone: str = "UTC",
     address: str = "",
-    region: Region | None = None,
+    region: int | None = None,
 ) -> Branch:
+    """Create a branch of `brand`; `franchisee` and `region` are ids looked up in that brand.
+
+    An id of another brand is "unknown", exactly like one that does not exist.
+    """
     errors = {}
-    if franchisee.brand_id != brand.pk:
+    franchisee_obj = Franchisee.objects.filter(pk=franchisee, brand=brand).first()
+    if franchisee_obj is None:
         errors["franchisee"] = ["Unknown franchisee."]
-    if region is not None and region.brand_id != brand.pk:
-        errors["region"] = ["Unknown region."]
+    region_obj = None
+    if region is not None:
+        region_obj = Region.objects.filter(pk=region, brand=brand).first()
+        if region_obj is None:
+            errors["region"] = ["Unknown region."]
     if errors:
         raise InvalidInput(errors)
     branch = Branch(
         brand=brand,
         name=name,
-        franchisee=franchisee,
-        region=region,
+        franchisee=franchisee_obj,
+        region=region_obj,
         address=address,
         latitude=latitude,
         longitude=longitude,

@@ -176,8 +176,10 @@ def test_the_check_notices_a_query_per_row(net, monkeypatch):
         lookups = [lookup for lookup in queryset._prefetch_related_lookups if lookup != "photos"]
         return queryset.prefetch_related(None).prefetch_related(*lookups)
 
+    from audits.api.views import SubmissionViewSet
+
     monkeypatch.setattr(
-        selectors, "submissions_visible_to", selectors._authenticated_only(without_photos)
+        SubmissionViewSet, "read_selector", selectors._authenticated_only(without_photos)
     )
     _grow_to(net, "submissions", "hq", Network.add_audit, 2)
     _, small, _ = _measure(net, "submissions", "hq")
