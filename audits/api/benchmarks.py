@@ -78,7 +78,6 @@ class LeagueRowSerializer(serializers.Serializer):
         help_text="Branch rows only: 1 = best fair score in its region.",
     )
 
-
     BRANCH_ONLY = ("region_percentile", "region_percentile_interval", "region_rank")
 
     def to_representation(self, row: dict) -> dict:
