@@ -185,3 +185,128 @@ def test_validation_errors_name_the_field_and_others_do_not(world):
     assert [e["attr"] for e in responses[400].json()["errors"]] == ["name"]
     for status in (401, 403, 404, 409):
         assert [e["attr"] for e in responses[status].json()["errors"]] == [None]
+
+
+# --- one media type per body, every response documented by its serializer -------------------
+
+
+def test_request_bodies_are_json_except_photo_uploads(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if not content:
+                continue
+            expected = (
+                ["multipart/form-data"]
+                if path == "/api/v1/submissions/{id}/photos/"
+                else ["application/json"]
+            )
+            assert sorted(content) == expected, (method, path, sorted(content))
+
+
+def test_every_operation_documents_a_body_for_every_status(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                assert response.get("content"), (method, path, status)
+
+
+def test_photo_downloads_are_documented_as_jpeg_binary(schema):
+    for path in ("/api/v1/photos/{id}/", "/api/v1/photos/{id}/thumbnail/"):
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        assert content == {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}
+
+
+def test_token_endpoints_document_their_401(schema):
+    for path in ("/api/v1/auth/token/", "/api/v1/auth/token/refresh/"):
+        responses = schema["paths"][path]["post"]["responses"]
+        assert {"200", "401"} <= set(responses), path
+
+
+def test_error_codes_the_server_emits_are_in_the_documented_enum(schema):
+    codes = set(schema["components"]["schemas"]["ErrorCodeEnum"]["enum"])
+    emitted = {
+        "validation_error_codes": {"invalid", "required", "null", "max_length", "min_value"},
+        "tokens": {"token_not_valid", "bad_authorization_header", "no_active_account"},
+        "domain": {"conflict", "not_found", "too_large", "unsupported_media_type"},
+        "photos": {"too_many_pixels", "corrupt", "unsupported_format"},
+        "http": {"method_not_allowed", "not_authenticated", "permission_denied", "parse_error"},
+    }
+    for kind, wanted in emitted.items():
+        assert wanted <= codes, (kind, wanted - codes)
+    assert set(schema["components"]["schemas"]["ErrorTypeEnum"]["enum"]) == {
+        "validation_error",
+        "client_error",
+        "server_error",
+    }
+
+
+def test_a_nullable_assignment_submission_is_marked_nullable(schema):
+    submission = schema["components"]["schemas"]["Assignment"]["properties"]["submission"]
+    assert submission.get("nullable") is True
+
+
+# --- JSON 404 and 405 everywhere under /api/ ------------------------------------------------
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/photos/abc/",
+        "/api/v1/nonexistent/",
+        "/api/v1/assignments/1/nonexistent/",
+        "/api/v1/me",
+        "/api/elsewhere/",
+    ],
+)
+def test_unmatched_api_paths_answer_json_404(world, settings, debug, path):
+    settings.DEBUG = debug
+    response = client_for(world.hq).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["type"] == "client_error"
+    assert body["errors"][0]["code"] == "not_found"
+
+
+def test_a_missing_trailing_slash_is_pointed_out(world):
+    response = client_for(world.hq).get("/api/v1/me")
+    assert "/api/v1/me/" in response.json()["errors"][0]["detail"]
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unsupported_method_answers_json_405(world, settings, debug):
+    settings.DEBUG = debug
+    response = client_for(world.hq).delete("/api/v1/me/")
+    assert response.status_code == 405
+    assert response.json()["errors"][0]["code"] == "method_not_allowed"
+
+
+def test_a_form_body_is_refused_with_415(world):
+    response = client_for(world.hq).post("/api/v1/regions/", {"name": "East"}, format="multipart")
+    assert response.status_code == 415
+    assert response.json()["errors"][0]["code"] == "unsupported_media_type"
+
+
+# --- docs offline, and a landing page --------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
+def test_docs_load_nothing_from_another_host(world, path):
+    import re
+
+    response = client_for().get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    external = re.findall(r"""(?:src|href)=["'](?:https?:)?//[^"']+""", html)
+    assert external == [], external
+    assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_the_landing_page_links_docs_admin_and_api(world):
+    response = client_for().get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for link in ('href="/api/docs/"', 'href="/api/redoc/"', 'href="/admin/"', 'href="/api/v1/"'):
+        assert link in html
