@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from factories import (
+
+from audits.models import Role
+from support.factories import (
     AssignmentFactory,
     BranchFactory,
     BrandFactory,
@@ -16,9 +18,7 @@ from factories import (
     RegionFactory,
     UserFactory,
 )
-from helpers import client_for
-
-from audits.models import Role
+from support.helpers import client_for
 
 
 def pytest_collection_modifyitems(config, items):

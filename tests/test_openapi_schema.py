@@ -10,7 +10,8 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.urls import Resolver404, resolve
-from helpers import client_for, submission_body
+
+from support.helpers import client_for, submission_body
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ import json
 import pytest
 from django.contrib import admin
 from django.urls import reverse
-from factories import SMALL_CHECKLIST
-from helpers import scored_submission
 
 from audits.models import ChecklistVersion
+from support.factories import SMALL_CHECKLIST
+from support.helpers import scored_submission
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from factories import AssignmentFactory, ChecklistVersionFactory, MembershipFactory
-from helpers import client_for, new_assignment
 
 from audits.models import Assignment, Role
+from support.factories import AssignmentFactory, ChecklistVersionFactory, MembershipFactory
+from support.helpers import client_for, new_assignment
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,8 @@
 """Signing in with a username and password, and learning who you are."""
 
 import pytest
-from factories import PASSWORD
+
+from support.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-from factories import SMALL_CHECKLIST
-from helpers import client_for
 
 from audits.models import ChecklistTemplate, ChecklistVersion
+from support.factories import SMALL_CHECKLIST
+from support.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

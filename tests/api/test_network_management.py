@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from factories import RegionFactory
-from helpers import client_for
 
 from audits.models import Branch, Franchisee, Membership, Region, Role, User
+from support.factories import RegionFactory
+from support.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ import zlib
 
 import pytest
 from django.core.files.storage import storages
-from helpers import submission_body
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
 
 from audits.models import Photo, Submission
+from support.helpers import submission_body
 
 pytestmark = pytest.mark.django_db
 

@@ -12,11 +12,11 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
-from helpers import submission_body
 from kombu.exceptions import OperationalError
 
 from audits.models import Score, Submission, SubmissionStatus
 from audits.services.scoring import stuck_submission_ids
+from support.helpers import submission_body
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from factories import (
+
+from audits.models import Photo, Role
+from audits.services.scoring import submission_score
+from support.factories import (
     AssignmentFactory,
     BranchFactory,
     BrandFactory,
@@ -24,10 +27,7 @@ from factories import (
     RegionFactory,
     UserFactory,
 )
-from helpers import client_for, jpeg_bytes, stored_submission
-
-from audits.models import Photo, Role
-from audits.services.scoring import submission_score
+from support.helpers import client_for, jpeg_bytes, stored_submission
 
 pytestmark = pytest.mark.django_db
 

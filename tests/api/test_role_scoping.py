@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.files.base import ContentFile
-from factories import (
+
+from audits.models import Photo, Role
+from audits.services.scoring import submission_score
+from support.factories import (
     AssignmentFactory,
     ChecklistVersionFactory,
     MembershipFactory,
     UserFactory,
 )
-from helpers import (
+from support.helpers import (
     client_for,
     jpeg_bytes,
     new_assignment,
@@ -27,9 +30,6 @@ from helpers import (
     stored_submission,
     submission_body,
 )
-
-from audits.models import Photo, Role
-from audits.services.scoring import submission_score
 
 pytestmark = pytest.mark.django_db
 

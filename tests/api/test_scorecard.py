@@ -10,17 +10,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from factories import good_answers
-from helpers import scored_submission
 
 from audits.models import Answer, Score
 from audits.services.rescoring import rescorable_submissions, rescore_submissions
+from support.factories import good_answers
+from support.helpers import scored_submission
 
 pytestmark = pytest.mark.django_db
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
-# On SMALL_CHECKLIST (tests/factories.py), by hand:
+# On SMALL_CHECKLIST (tests/support/factories.py), by hand:
 # A: everything good: first_impression 2/2 = 100, care 3.75/4 = 93.75, overall 5.75/6 = 95.83
 A = good_answers()
 # B: not greeted, listened 2 (0.25), discourteous (critical): first 1/2 = 50,

@@ -1,9 +1,9 @@
 """A phone may send the same submission many times; only the first one is stored."""
 
 import pytest
-from helpers import new_assignment, submission_body
 
 from audits.models import Answer, Submission
+from support.helpers import new_assignment, submission_body
 
 pytestmark = pytest.mark.django_db
 

@@ -1,10 +1,10 @@
 """Bad answers get a 400 naming each offending item, and nothing is stored."""
 
 import pytest
-from factories import good_answers
-from helpers import submission_body
 
 from audits.models import Answer, Submission
+from support.factories import good_answers
+from support.helpers import submission_body
 
 pytestmark = pytest.mark.django_db
 

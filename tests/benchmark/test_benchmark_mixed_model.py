@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from benchmark_data import crossed_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.benchmark import fit_crossed
 from scoring.benchmark import mixed_model as mm
+from support.benchmark_data import crossed_data
 
 
 def _henderson(y, branch, shopper, gamma_b, gamma_s):

@@ -7,9 +7,9 @@ import math
 from datetime import date
 
 import pytest
-from benchmark_data import brand_records
 
 from scoring.benchmark import AuditRecord, Snapshot, UnitInfo, build_snapshot
+from support.benchmark_data import brand_records
 
 BRANCH_KEYS = {
     "id", "name", "n", "raw_mean", "fair_score", "fair_se", "interval", "percentile",

@@ -12,9 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
-from benchmark_data import crossed_data
 
 from scoring.benchmark import fit_crossed
+from support.benchmark_data import crossed_data
 
 if os.environ.get("CI") == "true":
     import statsmodels.regression.mixed_linear_model as mlm  # CI must run this test

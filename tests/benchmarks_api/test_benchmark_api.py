@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from league_data import make_league
 
 from audits.services.benchmarks import benchmarks_refresh_brand, branch_fair_summary
+from support.league_data import make_league
 
 pytestmark = pytest.mark.django_db
 

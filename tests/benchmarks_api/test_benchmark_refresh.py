@@ -6,14 +6,14 @@ import statistics
 from datetime import UTC, date, datetime
 
 import pytest
-from factories import SMALL_CHECKLIST, ChecklistVersionFactory
-from helpers import scored_submission
-from league_data import answers_at, make_league
 
 from audits.models import BenchmarkRow, BenchmarkSnapshot, PeriodKind, Score
 from audits.services.benchmarks import benchmarks_refresh_brand, calculated_overall
 from scoring.engine import score
 from scoring.types import Answer
+from support.factories import SMALL_CHECKLIST, ChecklistVersionFactory
+from support.helpers import scored_submission
+from support.league_data import answers_at, make_league
 
 pytestmark = pytest.mark.django_db
 

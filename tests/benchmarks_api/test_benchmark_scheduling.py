@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from helpers import scored_submission
 
 from audits import tasks
 from audits.models import BenchmarkSnapshot
 from audits.services import benchmarks
+from support.helpers import scored_submission
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from factories import BrandFactory
 
 import audits
 from audits.models import ChecklistTemplate, ChecklistVersion
 from audits.services.checklists import checklist_as_api
+from support.factories import BrandFactory
 
 pytestmark = pytest.mark.django_db
 

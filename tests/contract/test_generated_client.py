@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from factories import PASSWORD, good_answers
-from helpers import jpeg_bytes
 
 from scoring.benchmark.periods import QUARTER, period_of
+from support.factories import PASSWORD, good_answers
+from support.helpers import jpeg_bytes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -111,7 +111,7 @@ def test_visits_are_spread_at_opening_hours_by_different_shoppers():
 
 
 def test_the_simulator_works_on_any_checklist():
-    from factories import SMALL_CHECKLIST
+    from support.factories import SMALL_CHECKLIST
 
     small = parse_checklist(SMALL_CHECKLIST)
     simulator = AnswerSimulator(small)

@@ -16,12 +16,18 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from factories import PASSWORD, BranchFactory, BrandFactory, FranchiseeFactory, MembershipFactory
-from factories import UserFactory as _UserFactory
-from helpers import jpeg_bytes
 from PIL import Image
 
 from audits.models import Photo, Role, Score, Submission
+from support.factories import (
+    PASSWORD,
+    BranchFactory,
+    BrandFactory,
+    FranchiseeFactory,
+    MembershipFactory,
+)
+from support.factories import UserFactory as _UserFactory
+from support.helpers import jpeg_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -14,13 +14,13 @@ from unittest import mock
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from factories import PASSWORD, AssignmentFactory, MembershipFactory, good_answers
-from helpers import submission_body
 
 from audits.models import Role, Score, Submission, SubmissionStatus
 from audits.services.submissions import submission_create
 from audits.tasks import score_submission
 from backend.celery import app
+from support.factories import PASSWORD, AssignmentFactory, MembershipFactory, good_answers
+from support.helpers import submission_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from scoring_builders import NA, answers, item, one_section
 
 from scoring.answers import AnswersError, parse_answers, validate_answers, visible_item_keys
 from scoring.types import Answer
+from support.scoring_builders import NA, answers, item, one_section
 
 # --- parse_answers ------------------------------------------------------------------------
 

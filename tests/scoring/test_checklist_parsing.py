@@ -8,10 +8,10 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from scoring_builders import checklist_data, item, section
 
 from scoring.checklist import ChecklistError, checklist_to_dict, parse_checklist
 from scoring.types import Band, Option, ShowIf
+from support.scoring_builders import checklist_data, item, section
 
 
 def errors_of(data: Any) -> dict[str, list[str]]:

@@ -6,10 +6,10 @@ import json
 from fractions import Fraction
 
 import pytest
-from scoring_builders import NA, answers, checklist, item, one_section, section
 
 from scoring.engine import ENGINE_VERSION, result_from_dict, result_to_dict, score
 from scoring.types import ItemScore
+from support.scoring_builders import NA, answers, checklist, item, one_section, section
 
 
 def item_scores(result) -> dict[str, ItemScore]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from factories import good_answers
-from pipeline_builders import queued_backlog, queued_submission
 
 from audits import tasks
 from audits.models import Assignment, Score, Submission
 from audits.services import scoring as scoring_services
 from audits.services.scoring import answers_by_submission, score_backlog, score_fields
 from scoring.engine import ENGINE_VERSION, score
+from support.factories import good_answers
+from support.pipeline_builders import queued_backlog, queued_submission
 
 pytestmark = pytest.mark.django_db
 

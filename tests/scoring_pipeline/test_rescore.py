@@ -6,13 +6,13 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from factories import ChecklistVersionFactory, good_answers
-from helpers import scored_submission
-from pipeline_builders import queued_submission
 
 from audits.models import Answer, Score
 from audits.services import scoring as scoring_services
 from audits.services.rescoring import rescore_batch
+from support.factories import ChecklistVersionFactory, good_answers
+from support.helpers import scored_submission
+from support.pipeline_builders import queued_submission
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from factories import AssignmentFactory, ChecklistVersionFactory, good_answers
-from helpers import scored_submission, submission_body
 
 from audits.models import Score
 from scoring.checklist import checklist_to_dict, parse_checklist
 from scoring.engine import ENGINE_VERSION
+from support.factories import AssignmentFactory, ChecklistVersionFactory, good_answers
+from support.helpers import scored_submission, submission_body
 
 pytestmark = pytest.mark.django_db
 

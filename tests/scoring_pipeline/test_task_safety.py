@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from pipeline_builders import queued_backlog, queued_submission
 
 from audits import tasks
 from audits.models import Assignment, Score, Submission
 from audits.services import scoring as scoring_services
+from support.pipeline_builders import queued_backlog, queued_submission
 
 pytestmark = pytest.mark.django_db
 

@@ -7,10 +7,11 @@ import uuid
 from datetime import timedelta
 
 from django.utils import timezone
-from factories import AssignmentFactory, good_answers
 from PIL import Image
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
+
+from support.factories import AssignmentFactory, good_answers
 
 
 def client_for(user=None) -> APIClient:

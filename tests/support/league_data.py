@@ -1,6 +1,6 @@
 """Scored audits for benchmark tests: branches of known quality, one shopper who grades soft.
 
-Answers go through the real submission and scoring services (tests/helpers.py), so the
+Answers go through the real submission and scoring services (tests/support/helpers.py), so the
 snapshots are built from engine scores exactly as in production.
 """
 
@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from factories import MembershipFactory, UserFactory, good_answers
-from helpers import scored_submission
-
 from audits.models import Role
+from support.factories import MembershipFactory, UserFactory, good_answers
+from support.helpers import scored_submission
 
 # Answer sets from worst (0) to best (4) service on SMALL_CHECKLIST.
 SERVICE_LEVELS = [

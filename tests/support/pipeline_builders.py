@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from helpers import new_assignment, stored_submission
-
 from audits.models import Submission
+from support.helpers import new_assignment, stored_submission
 
 
 def queued_submission(world, *, branch=None, answers=None) -> Submission:
