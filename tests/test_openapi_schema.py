@@ -309,5 +309,5 @@ def test_the_landing_page_links_docs_admin_and_api(world):
     response = client_for().get("/")
     assert response.status_code == 200
     html = response.content.decode()
-    for link in ('href="/api/docs/"', 'href="/api/redoc/"', 'href="/admin/"', 'href="/api/v1/"'):
+    for link in ('href="/api/docs/"', 'href="/api/redoc/"', 'href="/admin/"', 'href="/api/v1/me/"'):
         assert link in html

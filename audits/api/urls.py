@@ -1,7 +1,7 @@
 """Routes of API v1."""
 
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from audits.api import benchmarks, views
 from audits.api.auth import TokenObtainView, TokenRenewView
@@ -9,7 +9,9 @@ from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
 
-router = DefaultRouter()
+# SimpleRouter: one URL per resource as documented; no `.json` suffix routes, and no browsable
+# root at /api/v1/ outside the schema (the landing page at / links the docs instead).
+router = SimpleRouter()
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("franchisees", views.FranchiseeViewSet, basename="franchisee")
 router.register("branches", views.BranchViewSet, basename="branch")

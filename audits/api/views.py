@@ -278,10 +278,8 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     @extend_schema(
         request=s.PhotoUploadSerializer,
         responses={
-            201: s.PhotoEvidenceSerializer,
-            200: OpenApiResponse(
-                s.PhotoEvidenceSerializer, description="A replay of a stored photo"
-            ),
+            201: s.PhotoSerializer,
+            200: OpenApiResponse(s.PhotoSerializer, description="A replay of a stored photo"),
             409: error_response(
                 "client_id reused with other bytes, or every announced photo is in"
             ),

@@ -8,11 +8,15 @@ branches' audits and never learn who the shopper was.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 
 from audits.models import Photo, Role
 from audits.services.scoring import submission_score
@@ -464,3 +468,144 @@ def test_submissions_list_is_paginated(scene):
     assert body["count"] == 3
     assert len(body["results"]) == 2
     assert body["next"]
+
+
+# --- every other route, and the walk that proves nothing is left out -----------------------
+
+QUARTER_NOW = f"{timezone.now().year}-Q{(timezone.now().month - 1) // 3 + 1}"
+STAFF_403 = {"hq": 403, "reviewer": 403, "owner_a": 403, "owner_b": 403, "admin": 403}
+NO_SHOPPERS = {"shopper": 403, "shopper2": 403}
+
+
+def _photo_upload(scene: Scene) -> dict:
+    image = SimpleUploadedFile("front.jpg", jpeg_bytes(), content_type="image/jpeg")
+    return {"image": image, "client_id": str(uuid.uuid4()), "item": "storefront"}
+
+
+# (method, route) -> (url, body or None, {role: status}); roles not named get 404, anonymous
+# 401. Lists, details and creates of the tables above count as covered too.
+ACTIONS: dict[tuple[str, str], tuple] = {
+    ("get", "me/"): ("/api/v1/me/", None, dict.fromkeys(ROLES[:-1], 200)),
+    ("post", "assignments/<pk>/accept/"): (
+        lambda s: f"/api/v1/assignments/{s.offered.pk}/accept/",
+        None,
+        {"shopper": 200, "shopper2": 404, **STAFF_403, "other_hq": 403},
+    ),
+    ("post", "submissions/"): (
+        "/api/v1/submissions/",
+        lambda s: submission_body(s.offered),
+        {"shopper": 201, "shopper2": 400, **STAFF_403, "other_hq": 403},
+    ),
+    ("post", "submissions/<pk>/photos/"): (
+        lambda s: f"/api/v1/submissions/{s.pending.pk}/photos/",
+        _photo_upload,
+        {"shopper": 201, "shopper2": 404, **STAFF_403, "other_hq": 403},
+    ),
+    ("get", "photos/<pk>/thumbnail/"): (
+        lambda s: f"/api/v1/photos/{s.photo.pk}/thumbnail/",
+        None,
+        DETAILS["photos"][1],
+    ),
+    ("get", "branches/<pk>/scorecard/"): (
+        lambda s: f"/api/v1/branches/{s.world.branch_a1.pk}/scorecard/",
+        None,
+        {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200},
+    ),
+    # No snapshot is built in this scene: readers get 404, others are refused first.
+    ("get", "benchmarks/"): (
+        f"/api/v1/benchmarks/?period={QUARTER_NOW}",
+        None,
+        NO_SHOPPERS,
+    ),
+    ("get", "benchmarks/compare/"): (
+        lambda s: (
+            f"/api/v1/benchmarks/compare/?branches={s.world.branch_a1.pk}&period={QUARTER_NOW}"
+        ),
+        None,
+        {**NO_SHOPPERS, "owner_b": 400, "other_hq": 400},  # a branch they cannot see
+    ),
+    ("get", "shoppers/<pk>/calibration/"): (
+        lambda s: f"/api/v1/shoppers/{s.world.shopper.pk}/calibration/",
+        None,
+        {**NO_SHOPPERS, "owner_a": 403, "owner_b": 403},
+    ),
+}
+
+# Routes that answer everyone the same way on purpose, with where they are tested.
+PUBLIC = {
+    ("post", "auth/token/"): "signing in: tests/api/test_auth_and_me.py",
+    ("post", "auth/token/refresh/"): "a refresh token is the credential: test_auth_and_me.py",
+}
+
+ACTION_CASES = [
+    (key, role, by_role.get(role, 401 if role == "anonymous" else 404))
+    for key, (_, _, by_role) in ACTIONS.items()
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "role", "expected"),
+    ACTION_CASES,
+    ids=[f"{m}-{r or 'root'}-{role}-{s}" for (m, r), role, s in ACTION_CASES],
+)
+def test_every_other_route_by_role(scene, key, role, expected):
+    url, body, _ = ACTIONS[key]
+    url = url(scene) if callable(url) else url
+    client = client_for(scene.user(role))
+    if key[0] == "get":
+        response = client.get(url)
+    elif key == ("post", "submissions/<pk>/photos/"):
+        response = client.post(url, body(scene), format="multipart")
+    else:
+        response = client.post(url, body(scene) if body else None, format="json")
+    assert response.status_code == expected, response.content[:300]
+
+
+def _routes(patterns, prefix: str = ""):
+    """(method, route) of every view under the URL resolver, routes normalised to `<pk>`."""
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+            continue
+        route = re.sub(r"\(\?P<pk>[^)]*\)|<int:pk>", "<pk>", prefix + str(pattern.pattern))
+        route = route.replace("^", "").replace("$", "")
+        view = pattern.callback
+        actions = getattr(view, "actions", None)
+        if actions:
+            methods = set(actions)
+        else:
+            cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
+            methods = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)}
+        for method in methods:
+            yield method, route
+
+
+def _covered() -> set[tuple[str, str]]:
+    covered = set(ACTIONS) | set(PUBLIC)
+    covered |= {("get", f"{endpoint}/") for endpoint in LISTS}
+    covered |= {("get", f"{endpoint}/<pk>/") for endpoint in DETAILS}
+    covered |= {("post", f"{endpoint}/") for endpoint in CREATE_BODIES}
+    return covered
+
+
+def test_no_api_route_escapes_the_role_matrix():
+    routes = {
+        (method, route.removeprefix("api/v1/"))
+        for method, route in _routes(get_resolver().url_patterns)
+        if route.startswith("api/v1/")
+    }
+    missing = sorted(routes - _covered())
+    assert missing == [], f"routes with no row in the role matrix: {missing}"
+    assert sorted(_covered() - routes) == [], "matrix rows for routes that do not exist"
+
+
+def test_every_api_view_takes_its_scope_from_the_base_classes():
+    from audits.api.auth import TokenObtainView, TokenRenewView
+    from audits.api.base import ScopedView
+
+    exempt = {TokenObtainView, TokenRenewView}  # sign-in: no objects of anyone's to scope
+    for pattern in get_resolver("audits.api.urls").url_patterns:
+        cls = getattr(pattern.callback, "cls", None)
+        assert cls is not None, pattern
+        assert issubclass(cls, ScopedView) or cls in exempt, cls
