@@ -3,8 +3,9 @@
 
     python3 dev.py demo   # install, migrate, load demo data, serve on http://127.0.0.1:8000/
     python3 dev.py test   # install, run the whole test suite (extra arguments go to pytest)
+    python3 dev.py lint   # install, run ruff (lint and format) and the import contracts
 
-Both make `.venv/` beside this file and install the project into it (again only when
+Each makes `.venv/` beside this file and installs the project into it (again only when
 pyproject.toml changes). The demo runs on the embedded default: a SQLite file under var/
 and Celery tasks in-process, so there is no server to install. Only the standard library is
 used here, because nothing else exists yet when it first runs.
@@ -81,7 +82,23 @@ def test(extra: list[str]) -> None:
     run(PYTHON, "-m", "pytest", *extra)
 
 
-COMMANDS = {"demo": demo, "test": test}
+def lint(extra: list[str]) -> None:
+    """Every linter CI runs, each even when an earlier one fails; exit 1 if any failed."""
+    checks = [
+        ("ruff", "check", "."),
+        ("ruff", "format", "--check", "."),
+        ("lint-imports", "--no-logo"),
+    ]
+    failed = []
+    for tool, *args in checks:
+        print(f"$ {tool} {' '.join(args)}", flush=True)
+        if subprocess.run([str(BIN / tool), *args], cwd=ROOT).returncode != 0:
+            failed.append(" ".join([tool, *args]))
+    if failed:
+        sys.exit("lint failed: " + "; ".join(failed))
+
+
+COMMANDS = {"demo": demo, "test": test, "lint": lint}
 
 
 def main(argv: list[str]) -> None:
