@@ -65,3 +65,15 @@ class ScopedViewSet(ScopedView, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet:
         return self.selector()(self.request.user)
+
+
+class AudienceViewSet(ScopedViewSet):
+    """A viewset of visits: each one is shaped for its reader by `serializer_class.for_reader`
+    (the audience serializers in `audits.api.serializers`), lists row by row."""
+
+    def get_serializer(self, instance=None, *args, **kwargs):
+        if instance is not None and not kwargs.get("many"):
+            context = self.get_serializer_context()
+            cls = self.get_serializer_class().for_reader(context, instance)
+            return cls(instance, *args, context=context, **kwargs)
+        return super().get_serializer(instance, *args, **kwargs)

@@ -11,9 +11,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from audits import selectors
+from audits.api.base import ScopedView
 from audits.api.benchmarks import FairSummarySerializer
 from audits.services import scorecards as scorecard_services
 
@@ -91,7 +91,7 @@ class BranchScorecardSerializer(serializers.Serializer):
     )
 
 
-class BranchScorecardView(APIView):
+class BranchScorecardView(ScopedView):
     """Head office and reviewers of the brand, and owners of the branch; 404 for others."""
 
     @extend_schema(

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.api import serializers as s
-from audits.api.base import ScopedView, ScopedViewSet
+from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
 from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice, StaffReadsHeadOfficeWrites
 from audits.api.schema import error_response
 from audits.models import Assignment, AssignmentStatus, Submission, SubmissionStatus
@@ -224,7 +224,7 @@ class SubmissionFilter(filters.FilterSet):
     ),
     retrieve=extend_schema(summary="One submission: status, score (null until scored), photos"),
 )
-class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceViewSet):
     serializer_class = s.SubmissionSerializer
     filterset_class = SubmissionFilter
     read_selector = selectors.submissions_visible_to
@@ -236,13 +236,6 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         if self.action in {"create", "photos"}:
             return [IsAuthenticated(), IsShopper()]
         return super().get_permissions()
-
-    def get_serializer(self, instance=None, *args, **kwargs):
-        """A single visit is shaped for its reader; lists do it row by row."""
-        if instance is not None and not kwargs.get("many"):
-            cls = s.SubmissionSerializer.for_reader(self.get_serializer_context(), instance)
-            return cls(instance, *args, context=self.get_serializer_context(), **kwargs)
-        return super().get_serializer(instance, *args, **kwargs)
 
     @extend_schema(
         request=s.SubmissionCreateSerializer,
@@ -309,16 +302,10 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     list=extend_schema(summary="Scored audits of the branches the caller may see"),
     retrieve=extend_schema(summary="One scored audit, with answers, photos and its score"),
 )
-class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceViewSet):
     serializer_class = s.AuditSerializer
     filterset_fields = {"assignment__branch": ["exact"], "started_at": ["gte", "lt"]}
     read_selector = selectors.audits_visible_to
-
-    def get_serializer(self, instance=None, *args, **kwargs):
-        if instance is not None and not kwargs.get("many"):
-            cls = s.AuditSerializer.for_reader(self.get_serializer_context(), instance)
-            return cls(instance, *args, context=self.get_serializer_context(), **kwargs)
-        return super().get_serializer(instance, *args, **kwargs)
 
 
 class PhotoFileView(ScopedView):

@@ -573,7 +573,7 @@ def _routes(patterns, prefix: str = ""):
         view = pattern.callback
         actions = getattr(view, "actions", None)
         if actions:
-            methods = set(actions)
+            methods = set(actions) - {"head", "options"}  # DRF answers these from get
         else:
             cls = getattr(view, "cls", None) or getattr(view, "view_class", None)
             methods = {m for m in ("get", "post", "put", "patch", "delete") if hasattr(cls, m)}
