@@ -1,7 +1,53 @@
 import numpy as np
 import pytest
+from scipy.stats import false_discovery_control
 
 from scoring.benchmark import benjamini_hochberg, change_tests
+
+
+def step_up(p_values, q):
+    """Benjamini-Hochberg by its definition: reject the k smallest, k the largest with
+    p_(k) <= k q / m (the hand-written version this project used before SciPy's)."""
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    rejected = np.zeros(m, dtype=bool)
+    order = np.argsort(p, kind="stable")
+    below = p[order] <= q * np.arange(1, m + 1) / m
+    if below.any():
+        rejected[order[: int(np.nonzero(below)[0].max()) + 1]] = True
+    return rejected
+
+
+def test_benjamini_hochberg_small_example_by_hand():
+    # m = 4. Sorted: 0.005, 0.01, 0.03, 0.04; m p_(k) / k = 0.02, 0.02, 0.04, 0.04, already
+    # non-decreasing, so those are the adjusted p-values. At q = 0.03 the two smallest are
+    # rejected (0.01 <= 2 * 0.03 / 4 = 0.015, 0.03 > 3 * 0.03 / 4 = 0.0225); at q = 0.04 all.
+    p = np.array([0.01, 0.04, 0.03, 0.005])
+    assert false_discovery_control(p, method="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert benjamini_hochberg(p, 0.03).tolist() == [True, False, False, True]
+    assert benjamini_hochberg(p, 0.04).tolist() == [True, True, True, True]
+    assert benjamini_hochberg(p, 0.019).tolist() == [False] * 4
+
+
+def test_benjamini_hochberg_rejects_a_p_value_on_its_threshold():
+    # m = 4, q = 0.1: the smallest p-value's threshold is 0.025, and "<=" rejects it.
+    assert benjamini_hochberg(np.array([0.025, 0.5, 0.6, 0.7]), 0.1).tolist() == [
+        True,
+        False,
+        False,
+        False,
+    ]
+
+
+@pytest.mark.parametrize("q", [0.01, 0.05, 0.1, 0.2])
+def test_benjamini_hochberg_agrees_with_the_step_up_definition(q):
+    rng = np.random.default_rng(7)
+    for m in [1, 2, 5, 30, 400]:
+        for _ in range(20):
+            # A mixture of true effects (tiny p-values) and nulls, with some ties.
+            p = np.where(rng.random(m) < 0.3, rng.beta(0.2, 20, m), rng.random(m))
+            p[rng.random(m) < 0.1] = p[0]
+            assert benjamini_hochberg(p, q).tolist() == step_up(p, q).tolist()
 
 
 def test_benjamini_hochberg_steps_up_past_a_failing_p_value():
