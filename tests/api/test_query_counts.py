@@ -7,16 +7,13 @@ up as a count that grows with the page.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.models import Photo, Role
-from audits.services.scoring import submission_score
+from audits.models import Role
 from support.factories import (
     AssignmentFactory,
     BranchFactory,
@@ -24,10 +21,13 @@ from support.factories import (
     ChecklistVersionFactory,
     FranchiseeFactory,
     MembershipFactory,
+    PhotoFactory,
     RegionFactory,
+    ScoreFactory,
+    SubmissionFactory,
     UserFactory,
 )
-from support.helpers import client_for, jpeg_bytes, stored_submission
+from support.helpers import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -87,28 +87,11 @@ class Network:
         self._submit(assignment, photos=2, score=True)
 
     def _submit(self, assignment, *, photos: int, score: bool) -> None:
-        submission = stored_submission(assignment)
-        for _ in range(photos):
-            photo = Photo(
-                submission=submission,
-                client_id=uuid.uuid4(),
-                sha256="0" * 64,
-                width=64,
-                height=48,
-                original_format="JPEG",
-                original_bytes=10,
-            )
-            photo.image.save("p.jpg", ContentFile(jpeg_bytes()), save=False)
-            photo.thumbnail.save("t.jpg", ContentFile(jpeg_bytes()), save=False)
-            photo.save()
+        submission = SubmissionFactory(assignment=assignment, photo_count=photos)
+        PhotoFactory.create_batch(photos, submission=submission)
         if score:
-            submission_score(submission_id=submission.pk)
             # A superseded score row too: only the current one may be read, in the same query.
-            current = submission.scores.get()
-            current.is_current = False
-            current.save()
-            current.pk, current.revision, current.is_current = None, 1, True
-            current.save()
+            ScoreFactory.create_batch(2, submission=submission)
 
 
 @pytest.fixture

@@ -7,7 +7,12 @@ import pytest
 from audits.models import Score
 from scoring.checklist import checklist_to_dict, parse_checklist
 from scoring.engine import ENGINE_VERSION
-from support.factories import AssignmentFactory, ChecklistVersionFactory, good_answers
+from support.factories import (
+    AssignmentFactory,
+    ChecklistVersionFactory,
+    ScoreFactory,
+    good_answers,
+)
 from support.helpers import scored_submission, submission_body
 
 pytestmark = pytest.mark.django_db
@@ -121,20 +126,9 @@ def test_critical_failure_is_listed_and_fails(world, api, django_capture_on_comm
 def test_reads_show_the_current_row_after_a_rescore(world, api):
     submission = scored_submission(world)
     first = Score.objects.get(submission=submission)
-    # Pretend an older engine wrote a different score, then a newer current row.
-    Score.objects.filter(pk=first.pk).update(is_current=False, overall=12.5)
-    Score.objects.create(
-        submission=submission,
-        checklist=first.checklist,
-        engine_version=first.engine_version,
-        revision=1,
-        overall=first.overall,
-        passed=first.passed,
-        critical_failures=first.critical_failures,
-        sections=first.sections,
-        dimensions=first.dimensions,
-        items=first.items,
-    )
+    # A re-score writes a new current row (revision 1); pretend the first one said otherwise.
+    ScoreFactory(submission=submission)
+    Score.objects.filter(pk=first.pk).update(overall=12.5)
     shown = api(world.hq).get(f"/api/v1/audits/{submission.pk}/").json()["score"]
     assert shown["overall"] == float(first.overall)
 

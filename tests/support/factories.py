@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import io
+import uuid
 from datetime import timedelta
 
 import factory
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from PIL import Image
 
+from audits.images import process_photo
 from audits.models import (
+    Answer,
     Assignment,
+    AssignmentStatus,
     Branch,
     Brand,
     ChecklistTemplate,
     ChecklistVersion,
     Franchisee,
     Membership,
+    Photo,
     Region,
     Role,
+    Score,
+    Submission,
+    SubmissionStatus,
     User,
 )
+from scoring.answers import parse_answers, validate_answers
 from scoring.checklist import checklist_to_dict, parse_checklist
+from scoring.engine import ENGINE_VERSION, score
 
 PASSWORD = "correct-horse-battery"
 
@@ -124,6 +141,13 @@ def good_answers(**overrides) -> list[dict]:
     return answers
 
 
+def jpeg_bytes(color=(200, 30, 30), size=(64, 48)) -> bytes:
+    """A plain JPEG such as a phone uploads (no EXIF)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
 class BrandFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Brand
@@ -217,3 +241,190 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     scenario = "Ask for a refund on a faulty item"
     window_start = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     window_end = factory.LazyFunction(lambda: timezone.now() + timedelta(days=6))
+
+
+class SubmissionFactory(factory.django.DjangoModelFactory):
+    """A submission with its answer rows, stored as `submission_create` stores one.
+
+    The answers (default `good_answers()`, or `answers=[...]`) are checked against the
+    assignment's checklist and written in order; `payload_hash` is the service's fingerprint of
+    the same body, so a replay through the API is recognised. With no photos announced it is
+    queued (no scoring task is sent); with `photo_count` it awaits its photos.
+    """
+
+    class Meta:
+        model = Submission
+        skip_postgeneration_save = True
+
+    assignment = factory.SubFactory(AssignmentFactory)
+    shopper = factory.SelfAttribute("assignment.shopper")
+    client_id = factory.LazyFunction(uuid.uuid4)
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2))
+    finished_at = factory.LazyAttribute(lambda s: s.started_at + timedelta(minutes=25))
+    latitude = 53.795
+    longitude = -1.548
+    accuracy_m = 12.0
+    photo_count = 0
+    status = factory.LazyAttribute(
+        lambda s: SubmissionStatus.AWAITING_MEDIA if s.photo_count else SubmissionStatus.QUEUED
+    )
+    queued_at = factory.LazyAttribute(
+        lambda s: None if s.status == SubmissionStatus.AWAITING_MEDIA else timezone.now()
+    )
+    scored_at = factory.LazyAttribute(
+        lambda s: timezone.now() if s.status == SubmissionStatus.SCORED else None
+    )
+    payload_hash = ""  # set with the answers below
+
+    @factory.post_generation
+    def answers(self, create, extracted, **kwargs):
+        from audits.services.submissions import payload_fingerprint
+
+        body = good_answers() if extracted is None else list(extracted)
+        parsed = parse_answers(body)
+        errors = validate_answers(self.assignment.checklist.checklist, parsed)
+        if errors:
+            raise ValueError(f"SubmissionFactory: invalid answers {errors}")
+        location = None
+        if self.latitude is not None:
+            location = {
+                "latitude": self.latitude,
+                "longitude": self.longitude,
+                "accuracy_m": self.accuracy_m,
+            }
+        self.payload_hash = payload_fingerprint(
+            {
+                "assignment": self.assignment.pk,
+                "client_id": self.client_id,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "location": location,
+                "photo_count": self.photo_count,
+                "answers": body,
+            }
+        )
+        if not create:
+            return
+        self.save(update_fields=["payload_hash"])
+        Answer.objects.bulk_create(
+            Answer(
+                submission=self,
+                item=answer.item,
+                value=None if answer.na else answer.value,
+                na=answer.na,
+                comment=answer.comment,
+                position=position,
+            )
+            for position, answer in enumerate(parsed)
+        )
+        status = (
+            AssignmentStatus.SCORED
+            if self.status == SubmissionStatus.SCORED
+            else AssignmentStatus.SUBMITTED
+        )
+        Assignment.objects.filter(pk=self.assignment.pk).update(status=status)
+        self.assignment.status = status
+
+
+class PhotoFactory(factory.django.DjangoModelFactory):
+    """A photo of a submission, made the way `photo_attach` makes one.
+
+    The upload (a plain JPEG of `color` and `size`, or `upload=<bytes>`) goes through the real
+    `process_photo`, and the cleaned image and thumbnail are saved through the model's storage
+    and upload path ("photos" storage, photos/<submission>/<client_id>/); the evidence fields
+    come from the processing. When the submission's last announced photo is stored, the
+    submission is queued like the service queues it (no scoring task is sent).
+    """
+
+    class Meta:
+        model = Photo
+        exclude = ("processed",)
+
+    class Params:
+        color = (200, 30, 30)
+        size = (64, 48)
+        upload = factory.LazyAttribute(lambda p: jpeg_bytes(p.color, p.size))
+
+    submission = factory.SubFactory(SubmissionFactory, photo_count=1)
+    client_id = factory.LazyFunction(uuid.uuid4)
+    item = ""
+    processed = factory.LazyAttribute(
+        lambda p: process_photo(
+            p.upload, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
+        )
+    )
+    sha256 = factory.LazyAttribute(lambda p: hashlib.sha256(p.upload).hexdigest())
+    perceptual_hash = factory.LazyAttribute(lambda p: p.processed.perceptual_hash)
+    width = factory.LazyAttribute(lambda p: p.processed.width)
+    height = factory.LazyAttribute(lambda p: p.processed.height)
+    original_format = factory.LazyAttribute(lambda p: p.processed.original_format)
+    original_bytes = factory.LazyAttribute(lambda p: len(p.upload))
+    taken_at = factory.LazyAttribute(lambda p: p.processed.taken_at)
+    gps_latitude = factory.LazyAttribute(lambda p: p.processed.latitude)
+    gps_longitude = factory.LazyAttribute(lambda p: p.processed.longitude)
+    image = factory.LazyAttribute(lambda p: ContentFile(p.processed.image_jpeg, name="photo.jpg"))
+    thumbnail = factory.LazyAttribute(
+        lambda p: ContentFile(p.processed.thumbnail_jpeg, name="thumb.jpg")
+    )
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        photo = super()._create(model_class, *args, **kwargs)
+        submission = photo.submission
+        if (
+            submission.status == SubmissionStatus.AWAITING_MEDIA
+            and submission.photos.count() >= submission.photo_count
+        ):
+            submission.status, submission.queued_at = SubmissionStatus.QUEUED, timezone.now()
+            submission.save(update_fields=["status", "queued_at"])
+        return photo
+
+
+class ScoreFactory(factory.django.DjangoModelFactory):
+    """The current score of a submission, as the engine scores its stored answers.
+
+    Like the scoring service: earlier rows lose `is_current`, the revision is one more than the
+    highest one stored for the engine version (0 for the first), and the submission and its
+    assignment are marked scored. Score fields passed in (e.g. `overall=...`) win over the
+    engine's; `is_current=False` adds a history row and leaves the current one alone.
+    """
+
+    class Meta:
+        model = Score
+
+    submission = factory.SubFactory(SubmissionFactory)
+    checklist = factory.SelfAttribute("submission.assignment.checklist")
+    engine_version = ENGINE_VERSION
+    is_current = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from audits.services.scoring import answers_as_data, score_fields
+
+        submission = kwargs["submission"]
+        result = score(
+            kwargs["checklist"].checklist, answers_as_data(list(submission.answers.all()))
+        )
+        for name, value in score_fields(result).items():
+            kwargs.setdefault(name, value)
+        with transaction.atomic():
+            if "revision" not in kwargs:
+                latest = Score.objects.filter(
+                    submission=submission, engine_version=kwargs["engine_version"]
+                ).aggregate(latest=Max("revision"))["latest"]
+                kwargs["revision"] = 0 if latest is None else latest + 1
+            if kwargs["is_current"]:
+                Score.objects.filter(submission=submission, is_current=True).update(
+                    is_current=False
+                )
+                now = timezone.now()
+                Submission.objects.filter(pk=submission.pk).update(
+                    status=SubmissionStatus.SCORED,
+                    queued_at=submission.queued_at or now,
+                    scored_at=now,
+                )
+                Assignment.objects.filter(pk=submission.assignment_id).update(
+                    status=AssignmentStatus.SCORED
+                )
+                submission.refresh_from_db(fields=["status", "queued_at", "scored_at"])
+            return super()._create(model_class, *args, **kwargs)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import timedelta
 
 from django.utils import timezone
-from PIL import Image
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from support.factories import AssignmentFactory, good_answers
+from support.factories import jpeg_bytes as jpeg_bytes  # re-exported for the tests
 
 
 def client_for(user=None) -> APIClient:
@@ -37,12 +36,6 @@ def submission_body(assignment, **overrides) -> dict:
     }
     body.update(overrides)
     return body
-
-
-def jpeg_bytes(color=(200, 30, 30), size=(64, 48)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format="JPEG")
-    return buffer.getvalue()
 
 
 def new_assignment(world, shopper=None, branch=None):
