@@ -40,9 +40,12 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def _emitted_codes() -> list[str]:
-    """Every `code` an error body can carry: DRF's field and exception codes, Django form
-    fields' (django-filter query parameters), simplejwt's and Touchpoint's own."""
+    """Every `code` an error body can carry: DRF's field, validator and exception codes, Django
+    form fields' (django-filter query parameters) and validators', simplejwt's and Touchpoint's
+    own."""
     from django import forms
+    from django.core import validators as django_validators
+    from rest_framework import validators as drf_validators
 
     codes: set[str] = {"error", "invalid", "parse_error"}
     for field in (fields.Field, *_subclasses(fields.Field), ListSerializer):
@@ -53,6 +56,13 @@ def _emitted_codes() -> list[str]:
         codes.add(exc.default_code)
     for error in (domain_errors.TouchpointError, *_subclasses(domain_errors.TouchpointError)):
         codes.add(error.default_code)
+    # Validators' own codes: a model field's RegexValidator, DRF's UniqueValidator ("unique").
+    for module in (django_validators, drf_validators):
+        for name, value in vars(module).items():
+            code = getattr(value, "code", None) if isinstance(value, type) else None
+            if isinstance(code, str) and not name.startswith("Base"):
+                codes.add(code)
+    codes.add("unique")  # UniqueValidator and UniqueFor*Validator pass it at raise time
     codes |= set(JWT_CODES) | set(typing.get_args(RejectionCode))
     return sorted(codes)
 
