@@ -71,7 +71,7 @@ class BranchSerializer(BrandChoiceMixin, serializers.ModelSerializer):
 
 class ShopperSerializer(BrandChoiceMixin, serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True)  # the service defaults ""
 
     class Meta:
         model = User
