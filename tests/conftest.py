@@ -20,6 +20,9 @@ from support.factories import (
 )
 from support.helpers import client_for
 
+# Every /api/v1/ response the tests get (test clients, live server) must match the OpenAPI document.
+pytest_plugins = ["support.openapi"]
+
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` skip, saying why, only outside CI when PostgreSQL is absent."""
