@@ -74,12 +74,12 @@ def requeue_stuck_submissions() -> int:
 def refresh_benchmarks(brand_id: int) -> int:
     """Rebuild one brand's recent league tables (queued, debounced, once audits are scored)."""
     from audits.models import Brand
-    from audits.services import benchmarks as benchmark_services
+    from audits.services.benchmarks.building import benchmarks_refresh_brand
 
     brand = Brand.objects.filter(pk=brand_id).first()
     if brand is None:
         return 0
-    return benchmark_services.benchmarks_refresh_brand(brand=brand)
+    return benchmarks_refresh_brand(brand=brand)
 
 
 @shared_task(name="audits.tasks.refresh_all_benchmarks")

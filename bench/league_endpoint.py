@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> None:
     from rest_framework_simplejwt.tokens import RefreshToken
 
     from audits.models import BenchmarkSnapshot, PeriodKind
-    from audits.services.benchmarks import store_snapshot
+    from audits.services.benchmarks.building import store_snapshot
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -22,8 +22,9 @@ from audits.api.pagination import Pagination
 from audits.api.permissions import ReadsBenchmarks, ReadsCalibration
 from audits.api.schema import error_response
 from audits.models import BenchmarkSnapshot, PeriodKind
-from audits.services.benchmark_reads import branches_compare, shopper_calibration
-from audits.services.benchmarks import period_kind_of, served_peers
+from audits.services.benchmarks.periods import period_kind_of
+from audits.services.benchmarks.reads import branches_compare, shopper_calibration
+from audits.services.benchmarks.served import served_peers
 from scoring.benchmark.records import LEVELS, OVERALL
 
 _DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from audits.errors import InvalidInput
 from audits.models import Branch, ChecklistVersion, Score, SubmissionStatus
-from audits.services.benchmarks import branch_fair_summary
+from audits.services.benchmarks.reads import branch_fair_summary
 
 DEFAULT_MONTHS = 12
 MAX_PERIOD_DAYS = 3660  # ten years: the monthly trend stays a readable list

@@ -33,7 +33,7 @@ from audits.models import (
     Submission,
     SubmissionStatus,
 )
-from audits.services.benchmarks import benchmarks_refresh_on_commit
+from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from scoring.engine import ENGINE_VERSION, result_to_dict, score
 from scoring.types import Answer as AnswerData
 from scoring.types import Checklist, ScoreResult

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.services.benchmarks import benchmarks_refresh_brand, branch_fair_summary
+from audits.services.benchmarks.building import benchmarks_refresh_brand
+from audits.services.benchmarks.reads import branch_fair_summary
 from support.league_data import make_league
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from audits.models import BenchmarkRow, BenchmarkSnapshot, PeriodKind, Score
-from audits.services.benchmarks import benchmarks_refresh_brand, calculated_overall
+from audits.services.benchmarks.building import benchmarks_refresh_brand
+from audits.services.benchmarks.collecting import calculated_overall
 from scoring.engine import score
 from scoring.types import Answer
 from support.factories import SMALL_CHECKLIST, ChecklistVersionFactory

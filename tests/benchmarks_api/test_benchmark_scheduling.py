@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from audits import tasks
 from audits.models import BenchmarkSnapshot
-from audits.services import benchmarks
+from audits.services.benchmarks import scheduling
 from support.helpers import scored_submission
 
 pytestmark = pytest.mark.django_db
@@ -29,37 +29,37 @@ def queued(monkeypatch):
 
 
 def test_two_schedules_enqueue_one_refresh(world, queued):
-    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is True
-    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is False
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is False
     assert queued == [
         ((), {"args": [world.brand.pk], "countdown": settings.BENCHMARK_REFRESH_DELAY})
     ]
 
 
 def test_brands_are_debounced_separately(world, queued):
-    benchmarks.benchmarks_schedule_refresh(world.brand.pk)
-    benchmarks.benchmarks_schedule_refresh(world.other_brand.pk)
+    scheduling.benchmarks_schedule_refresh(world.brand.pk)
+    scheduling.benchmarks_schedule_refresh(world.other_brand.pk)
     assert [kw["args"] for _, kw in queued] == [[world.brand.pk], [world.other_brand.pk]]
 
 
 def test_a_schedule_after_the_window_enqueues_again(world, queued):
-    benchmarks.benchmarks_schedule_refresh(world.brand.pk)
-    cache.delete(benchmarks.refresh_cache_key(world.brand.pk))  # the TTL ran out
-    benchmarks.benchmarks_schedule_refresh(world.brand.pk)
+    scheduling.benchmarks_schedule_refresh(world.brand.pk)
+    cache.delete(scheduling.refresh_cache_key(world.brand.pk))  # the TTL ran out
+    scheduling.benchmarks_schedule_refresh(world.brand.pk)
     assert len(queued) == 2
 
 
 def test_scored_submissions_schedule_their_brands(world, queued):
     first = scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
     second = scored_submission(world, started_at=datetime(2026, 8, 3, 11, tzinfo=UTC))
-    assert benchmarks.benchmarks_schedule_refresh_for_submissions([first.pk, second.pk]) == 1
+    assert scheduling.benchmarks_schedule_refresh_for_submissions([first.pk, second.pk]) == 1
     assert [kw["args"] for _, kw in queued] == [[world.brand.pk]]
 
 
 def test_the_task_runs_eagerly_and_builds_snapshots(world):
     scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
     cache.clear()
-    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is True  # eager: runs inline
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True  # eager: runs inline
     assert BenchmarkSnapshot.objects.filter(brand=world.brand, period="2026-08").exists()
     cache.clear()
 
@@ -114,15 +114,15 @@ def test_without_a_broker_the_refresh_runs_in_a_background_thread(world, setting
     settings.BENCHMARK_REFRESH_IN_THREAD = True
     settings.BENCHMARK_REFRESH_DELAY = 1  # the thread waits the debounce window out first
     ran_on = []
-    original = benchmarks._refresh_in_thread
+    original = scheduling._refresh_in_thread
 
     def recording(task, brand_id, delay):
         ran_on.append((threading.current_thread().name, delay))
         original(task, brand_id, delay)
 
-    monkeypatch.setattr(benchmarks, "_refresh_in_thread", recording)
+    monkeypatch.setattr(scheduling, "_refresh_in_thread", recording)
 
-    assert benchmarks.benchmarks_schedule_refresh(world.brand.pk) is True
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True
     for thread in threading.enumerate():
         if thread.name == f"benchmarks-refresh-{world.brand.pk}":
             thread.join(timeout=60)

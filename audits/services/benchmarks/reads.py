@@ -1,17 +1,21 @@
-"""Reads of stored benchmark snapshots that combine several tables: comparison, calibration.
+"""Reads of stored benchmark snapshots: the scorecard's fair score, comparison, calibration.
 
-Kept out of the views so they stay thin: the caller's scope still comes from audits.selectors,
-and nothing here fits a model (every figure was computed when the snapshot was built).
+Kept out of the views so they stay thin: the caller's scope still comes from audits.selectors
+(the scorecard decides itself who may see its fair score), and nothing here fits a model
+(every figure was computed when the snapshot was built).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.db.models import QuerySet
 
 from audits import selectors
 from audits.errors import InvalidInput, NotFound
 from audits.models import BenchmarkRow, PeriodKind, User
-from audits.services.benchmarks import trend_months
+from audits.services.benchmarks.periods import period_kind_of, trend_months
+from scoring.benchmark.periods import QUARTER, period_of
 from scoring.benchmark.records import OVERALL
 
 COMPARED_FIGURES = (
@@ -23,6 +27,44 @@ COMPARED_FIGURES = (
     "n",
     "few_audits",
 )
+
+
+def branch_fair_summary(
+    branch_id: int,
+    *,
+    period: str | None = None,
+    until: date | None = None,
+    dimension: str = OVERALL,
+) -> dict | None:
+    """The branch's fair score for the scorecard: `period` (a key) or its latest quarter.
+
+    Without `period`, the latest quarter snapshot holding the branch, no later than the
+    quarter of `until` when given (a scorecard ending in May shows Q2, not a later quarter).
+    {period, fair_score, interval, percentile, percentile_interval, few_audits}, or None when
+    no snapshot holds the branch. One query; the scorecard decides who may see it.
+    """
+    rows = BenchmarkRow.objects.filter(
+        level="branch", unit_id=branch_id, snapshot__dimension=dimension
+    )
+    if period is None:
+        rows = rows.filter(snapshot__period_kind=PeriodKind.QUARTER)
+        if until is not None:
+            # Quarter keys ("2026-Q3") sort in time order as strings.
+            rows = rows.filter(snapshot__period__lte=period_of(until, QUARTER).key)
+    else:
+        rows = rows.filter(snapshot__period=period, snapshot__period_kind=period_kind_of(period))
+    found = rows.order_by("-snapshot__period").values_list("snapshot__period", "row").first()
+    if found is None:
+        return None
+    key, row = found
+    return {
+        "period": key,
+        "fair_score": row["fair_score"],
+        "interval": row["interval"],
+        "percentile": row["percentile"],
+        "percentile_interval": row["percentile_interval"],
+        "few_audits": row["few_audits"],
+    }
 
 
 def _branch_rows(snapshots: QuerySet, branch_ids: list[int], key_field: str) -> dict:

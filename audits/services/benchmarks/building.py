@@ -1,0 +1,172 @@
+"""Building a brand's snapshots and storing them, each with its league-table rows.
+
+Which periods are rebuilt is decided in `periods`; the audits come from `collecting`. Each
+`Snapshot.to_dict()` is stored whole, and its rows once more in served shape (`served`), in
+league order, so a page of a league table is one indexed range read.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import BenchmarkRow, BenchmarkSnapshot, Brand
+from audits.services.benchmarks.collecting import branch_units, read_audits
+from audits.services.benchmarks.periods import (
+    KIND_ORDER,
+    default_periods,
+    expand_keys,
+    leniency_window,
+    ranked_window,
+)
+from audits.services.benchmarks.served import served_row
+from scoring.benchmark import AuditRecord, Snapshot, build_snapshot, parse_period
+from scoring.benchmark.records import LEVELS, OVERALL
+
+
+def benchmarks_refresh_brand(
+    *, brand: Brand, periods: Iterable[str] | None = None, today: date | None = None
+) -> int:
+    """Rebuild the brand's snapshots for `periods` (keys) or the default ones; returns how many.
+
+    Every snapshot of a period is written in one transaction (all dimensions), so a reader
+    never sees half a period. A period left with no counted audit loses its snapshots.
+    """
+    today = today or timezone.now().date()
+    units, zones = branch_units(brand)
+    wanted = expand_keys(periods) if periods is not None else default_periods(brand, zones, today)
+    if not wanted:
+        return 0
+    windows = {pk: ranked_window(*pk) for pk in wanted}
+    lenient = {pk: leniency_window(*pk) for pk in wanted}
+    first = min(
+        [w[0] for w in windows.values()] + [w[0] for w in lenient.values() if w is not None]
+    )
+    last = max(w[1] for w in windows.values())
+    audits = read_audits(brand, first, last, zones)
+    days = [a.record.visited_on for a in audits]
+
+    def between(window: tuple[date, date]) -> list[AuditRecord]:
+        lo = bisect.bisect_left(days, window[0])
+        hi = bisect.bisect_right(days, window[1])
+        return [a.record for a in audits[lo:hi]]
+
+    built = 0
+    previous_cache: dict[tuple[str, str, str], dict] = {}
+    order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    for kind, key in sorted(wanted, key=lambda pk: (order[pk[0]], pk[1])):
+        records = between(windows[(kind, key)])
+        window = lenient[(kind, key)]
+        shopper_records = between(window) if window is not None else None
+        built += _store_period(
+            brand, kind, key, records, shopper_records, units, previous_cache, today
+        )
+    return built
+
+
+def _dimensions(records: list[AuditRecord]) -> list[str]:
+    keys = {k for r in records for k, v in r.dimension_scores.items() if v is not None}
+    return [OVERALL, *sorted(keys - {OVERALL})]
+
+
+def _previous(brand, kind, key, dimensions, cache_) -> dict[str, dict]:
+    """The stored snapshots of the period before, by dimension (for change tests)."""
+    prev = parse_period(key).shift(-1).key
+    wanted = [d for d in dimensions if (kind, prev, d) not in cache_]
+    if wanted:
+        for dimension, data in BenchmarkSnapshot.objects.filter(
+            brand=brand, period_kind=kind, period=prev, dimension__in=wanted
+        ).values_list("dimension", "data"):
+            cache_[(kind, prev, dimension)] = data
+    return {d: cache_[(kind, prev, d)] for d in dimensions if (kind, prev, d) in cache_}
+
+
+def _store_period(brand, kind, key, records, shopper_records, units, cache_, today) -> int:
+    dimensions = _dimensions(records) if records else []
+    previous = _previous(brand, kind, key, dimensions, cache_) if records else {}
+    built: list[tuple[str, Snapshot]] = []
+    for dimension in dimensions:
+        snapshot = build_snapshot(
+            records,
+            units,
+            period=key,
+            previous=previous.get(dimension),
+            min_audits=brand.min_audits,
+            dimension=dimension,
+            shopper_window_records=shopper_records,
+        )
+        if snapshot.variance_components.n_audits:
+            built.append((dimension, snapshot))
+    now = timezone.now()
+    with transaction.atomic():
+        stale = BenchmarkSnapshot.objects.filter(brand=brand, period=key, period_kind=kind)
+        stale.exclude(dimension__in=[d for d, _ in built]).delete()
+        for dimension, snapshot in built:
+            data = snapshot.to_dict()
+            cache_[(kind, key, dimension)] = data
+            store_snapshot(brand, kind, key, dimension, snapshot, data=data, now=now)
+    return len(built)
+
+
+def store_snapshot(
+    brand: Brand,
+    kind: str,
+    key: str,
+    dimension: str,
+    snapshot: Snapshot,
+    *,
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> BenchmarkSnapshot:
+    """Upsert one snapshot and replace its served rows (call inside a transaction).
+
+    The rows are written in league order with their served JSON, so a page of the league
+    table is one indexed range read. Public so the league-endpoint bench can store a pure
+    snapshot built from simulated records.
+    """
+    data = snapshot.to_dict() if data is None else data
+    now = now or timezone.now()
+    n_audits = sum(row.n for row in snapshot.rows.get("branch", ()))
+    stored, _ = BenchmarkSnapshot.objects.update_or_create(
+        brand=brand,
+        period=key,
+        period_kind=kind,
+        dimension=dimension,
+        defaults={
+            "built_at": now,
+            "n_audits": n_audits,
+            "data": data,
+            "summary": {
+                level: {
+                    "count": len(data["rows"].get(level, [])),
+                    "quartiles": data["quartiles"].get(level),
+                }
+                for level in LEVELS
+            },
+            "shopper_leniency": {
+                s["shopper"]: {"leniency": s["leniency"], "interval": s["interval"], "n": s["n"]}
+                for s in data["shoppers"]
+            },
+        },
+    )
+    BenchmarkRow.objects.filter(snapshot=stored).delete()
+    BenchmarkRow.objects.bulk_create(
+        [
+            BenchmarkRow(
+                snapshot=stored,
+                level=level,
+                position=position,
+                unit_id=int(row["id"]),
+                fair_score=row["fair_score"],
+                row=served_row(row),
+            )
+            for level in LEVELS
+            for position, row in enumerate(data["rows"].get(level, []))
+        ],
+        batch_size=2000,
+    )
+    return stored
