@@ -14,6 +14,7 @@ in one query, and the scores written with one `bulk_create`.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from audits import dispatch
 from audits.models import (
     Answer,
     Assignment,
@@ -41,6 +43,8 @@ from scoring.types import Checklist, ScoreResult
 # Submissions per backlog task and per re-scoring transaction: big enough that the fixed
 # queries are spread thin, small enough that a transaction (and its row locks) stays short.
 BACKLOG_BATCH_SIZE = 200
+
+logger = logging.getLogger(__name__)
 
 
 def answers_as_data(answers: list[Answer]) -> list[AnswerData]:
@@ -214,6 +218,26 @@ def score_backlog(submission_ids: Iterable[int]) -> list[Score]:
     return rows
 
 
+def score_backlog_or_split(submission_ids: Sequence[int]) -> int:
+    """Score the queued ones among `submission_ids` in one transaction; returns how many.
+
+    If the batch fails for another reason, one bad submission must not hold the others back
+    on every redelivery: each id is sent again as its own task, and only the bad one fails
+    (0 is returned then). A lost connection is raised for the task to retry the batch.
+    """
+    try:
+        return len(score_backlog(submission_ids))
+    except (ConnectionError, TimeoutError):
+        raise
+    except Exception:
+        if len(submission_ids) <= 1:
+            raise
+        logger.exception("backlog batch of %d failed; scoring one by one", len(submission_ids))
+        for submission_id in submission_ids:
+            dispatch.send(dispatch.SCORE_SUBMISSION, submission_id)
+        return 0
+
+
 def submission_score(*, submission_id: int) -> Score | None:
     """Score one queued submission; None when it is not (or no longer) queued."""
     rows = score_backlog([submission_id])
@@ -228,3 +252,14 @@ def stuck_submission_ids(*, limit: int = 1000) -> list[int]:
         .order_by("queued_at")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+def stuck_submissions_resend() -> int:
+    """Send again, in batches, the submissions queued too long ago (lost messages)."""
+    ids = stuck_submission_ids()
+    size = BACKLOG_BATCH_SIZE
+    for start in range(0, len(ids), size):
+        dispatch.send(dispatch.SCORE_BACKLOG, ids[start : start + size])
+    if ids:
+        logger.warning("re-sent %d stuck submission(s) for scoring", len(ids))
+    return len(ids)

@@ -70,7 +70,9 @@ def test_unknown_brand_refresh_is_a_no_op(db):
 
 def test_nightly_job_queues_every_brand(world, monkeypatch):
     sent = []
-    monkeypatch.setattr(tasks.refresh_benchmarks, "delay", sent.append)
+    monkeypatch.setattr(
+        tasks.refresh_benchmarks, "apply_async", lambda args, **kw: sent.extend(args)
+    )
     assert tasks.refresh_all_benchmarks() == 2
     assert sorted(sent) == sorted([world.brand.pk, world.other_brand.pk])
     entry = settings.CELERY_BEAT_SCHEDULE["refresh-all-benchmarks"]

@@ -89,7 +89,7 @@ def test_a_failing_batch_is_retried_one_by_one(world, monkeypatch):
 
     monkeypatch.setattr(scoring_services, "score", score_unless_poison)
     sent: list[int] = []
-    monkeypatch.setattr(tasks.score_submission, "delay", sent.append)
+    monkeypatch.setattr(tasks.score_submission, "apply_async", lambda args, **kw: sent.extend(args))
     assert tasks.score_backlog.delay([poison.pk, *others]).get() == 0
     # The batch rolled back as a whole, and each id went out again as its own task.
     assert not Score.objects.filter(submission_id__in=[poison.pk, *others]).exists()

@@ -71,13 +71,13 @@ def test_stuck_submissions_are_sent_again_in_batches(world, settings, monkeypatc
     Submission.objects.filter(pk__in=stuck).update(queued_at=timezone.now() - timedelta(minutes=11))
     monkeypatch.setattr(scoring_services, "BACKLOG_BATCH_SIZE", 2)
     sent: list[list[int]] = []
-    real_delay = tasks.score_backlog.delay
+    real_apply_async = tasks.score_backlog.apply_async
 
-    def spy(ids):
-        sent.append(list(ids))
-        return real_delay(ids)
+    def spy(args, **options):
+        sent.append(list(args[0]))
+        return real_apply_async(args, **options)
 
-    monkeypatch.setattr(tasks.score_backlog, "delay", spy)
+    monkeypatch.setattr(tasks.score_backlog, "apply_async", spy)
     assert tasks.requeue_stuck_submissions.delay().get() == 3
     assert sorted(len(batch) for batch in sent) == [1, 2]
     assert sorted(i for batch in sent for i in batch) == sorted(stuck)

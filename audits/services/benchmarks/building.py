@@ -68,6 +68,17 @@ def benchmarks_refresh_brand(
     return built
 
 
+def benchmarks_refresh_brand_by_id(brand_id: int) -> int:
+    """`benchmarks_refresh_brand` of the default periods for a brand id; 0 for an unknown one.
+
+    What the queued refresh runs: a brand deleted since it was queued is nothing to do.
+    """
+    brand = Brand.objects.filter(pk=brand_id).first()
+    if brand is None:
+        return 0
+    return benchmarks_refresh_brand(brand=brand)
+
+
 def _dimensions(records: list[AuditRecord]) -> list[str]:
     keys = {k for r in records for k, v in r.dimension_scores.items() if v is not None}
     return [OVERALL, *sorted(keys - {OVERALL})]

@@ -16,7 +16,8 @@ from django.conf import settings
 from django.core.cache import cache as django_cache
 from django.db import connection, transaction
 
-from audits.models import Branch
+from audits import dispatch
+from audits.models import Branch, Brand
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +43,15 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     delay = int(settings.BENCHMARK_REFRESH_DELAY)
     if not django_cache.add(refresh_cache_key(brand_id), 1, timeout=max(delay, 1)):
         return False
-    from audits.tasks import refresh_benchmarks  # tasks import services, not the reverse
-
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.BENCHMARK_REFRESH_IN_THREAD:
         threading.Thread(
             target=_refresh_in_thread,
-            args=(refresh_benchmarks, brand_id, delay),
+            args=(dispatch.registered(dispatch.REFRESH_BENCHMARKS), brand_id, delay),
             name=f"benchmarks-refresh-{brand_id}",
             daemon=True,
         ).start()
         return True
-    refresh_benchmarks.apply_async(args=[brand_id], countdown=delay)
+    dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id, countdown=delay)
     return True
 
 
@@ -93,3 +92,12 @@ def benchmarks_refresh_on_commit(submission_ids: Iterable[int]) -> None:
         benchmarks_schedule_refresh_for_submissions(ids)
 
     transaction.on_commit(schedule_benchmark_refresh, robust=True)
+
+
+def benchmarks_schedule_every_brand() -> int:
+    """Nightly (beat): queue every brand's refresh as its own task, so one slow brand or a
+    failing one does not hold the others back. Returns how many were queued."""
+    brand_ids = list(Brand.objects.order_by("pk").values_list("pk", flat=True))
+    for brand_id in brand_ids:
+        dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id)
+    return len(brand_ids)
