@@ -56,6 +56,41 @@ def _aware(value: datetime | None, tz_name: str) -> datetime | None:
     return value.replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
 
 
+def photo_store(
+    *,
+    submission: Submission,
+    client_id: uuid.UUID,
+    item: str,
+    processed: ProcessedPhoto,
+    original_bytes: int,
+    branch_timezone: str,
+) -> Photo:
+    """Save a processed image and its thumbnail to storage and insert its Photo row.
+
+    The fields come from the processing (hash, size, format, EXIF time and place, a time
+    without an offset read in `branch_timezone`). No checks: `photo_attach` makes them for an
+    upload; the demo data stores its drawn photos through here too.
+    """
+    photo = Photo(
+        submission=submission,
+        client_id=client_id,
+        item=item,
+        sha256=processed.sha256,
+        perceptual_hash=processed.perceptual_hash,
+        width=processed.width,
+        height=processed.height,
+        original_format=processed.original_format,
+        original_bytes=original_bytes,
+        taken_at=_aware(processed.taken_at, branch_timezone),
+        gps_latitude=processed.latitude,
+        gps_longitude=processed.longitude,
+    )
+    photo.image.save("photo.jpg", ContentFile(processed.image_jpeg), save=False)
+    photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail_jpeg), save=False)
+    photo.save()
+    return photo
+
+
 def photo_attach(
     *, submission: Submission, client_id: uuid.UUID, upload: UploadedFile, item: str = ""
 ) -> tuple[Photo, bool]:
@@ -81,23 +116,14 @@ def photo_attach(
                 raise Conflict(
                     f"All {locked.photo_count} announced photo(s) were already received."
                 )
-            photo = Photo(
+            photo = photo_store(
                 submission=locked,
                 client_id=client_id,
                 item=item,
-                sha256=sha256,
-                perceptual_hash=processed.perceptual_hash,
-                width=processed.width,
-                height=processed.height,
-                original_format=processed.original_format,
+                processed=processed,
                 original_bytes=len(data),
-                taken_at=_aware(processed.taken_at, submission.assignment.branch.timezone),
-                gps_latitude=processed.latitude,
-                gps_longitude=processed.longitude,
+                branch_timezone=submission.assignment.branch.timezone,
             )
-            photo.image.save("photo.jpg", ContentFile(processed.image_jpeg), save=False)
-            photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail_jpeg), save=False)
-            photo.save()
             if received + 1 == locked.photo_count and (
                 locked.status == SubmissionStatus.AWAITING_MEDIA
             ):

@@ -42,6 +42,34 @@ def payload_fingerprint(payload: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def submission_fingerprint(
+    *,
+    assignment_id: int,
+    client_id: uuid.UUID,
+    started_at: datetime,
+    finished_at: datetime,
+    location: Mapping[str, float] | None,
+    photo_count: int,
+    answers: Sequence[Mapping[str, Any]],
+) -> str:
+    """The `payload_hash` of a submission: the fingerprint of the body the phone sent.
+
+    A replay of that body matches it and anything else under the same client_id conflicts;
+    every writer of submissions (this service, the demo data) hashes through here.
+    """
+    return payload_fingerprint(
+        {
+            "assignment": assignment_id,
+            "client_id": client_id,
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "location": location,
+            "photo_count": photo_count,
+            "answers": list(answers),
+        }
+    )
+
+
 def _replay_or_conflict(existing: Submission, fingerprint: str) -> tuple[Submission, bool]:
     if existing.payload_hash != fingerprint:
         raise Conflict("This client_id was already used for a different submission.")
@@ -65,16 +93,14 @@ def submission_create(
     or a second submission for the assignment, and InvalidInput naming each bad item;
     nothing is stored unless everything is valid.
     """
-    fingerprint = payload_fingerprint(
-        {
-            "assignment": assignment.pk,
-            "client_id": client_id,
-            "started_at": started_at,
-            "finished_at": finished_at,
-            "location": location,
-            "photo_count": photo_count,
-            "answers": list(answers),
-        }
+    fingerprint = submission_fingerprint(
+        assignment_id=assignment.pk,
+        client_id=client_id,
+        started_at=started_at,
+        finished_at=finished_at,
+        location=location,
+        photo_count=photo_count,
+        answers=answers,
     )
     existing = Submission.objects.filter(shopper=shopper, client_id=client_id).first()
     if existing is not None:
