@@ -17,6 +17,7 @@ COPY pyproject.toml README.md ./
 COPY backend ./backend
 COPY audits ./audits
 COPY scoring ./scoring
+COPY demo ./demo
 COPY manage.py ./
 RUN pip install ".[s3]" \
     && useradd --system --home-dir /var/lib/touchpoint touchpoint \

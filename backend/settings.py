@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "audits",
+    "demo",
 ]
 
 MIDDLEWARE = [

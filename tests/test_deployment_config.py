@@ -135,5 +135,5 @@ def test_dockerfile_installs_the_project_and_serves_wsgi():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install" in dockerfile
     assert "backend.wsgi:application" in dockerfile
-    for package in ("backend", "audits", "scoring"):
+    for package in ("backend", "audits", "scoring", "demo"):
         assert f"COPY {package} " in dockerfile

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from audits.demo.network import plan_network
-from audits.demo.visits import AnswerSimulator, plan_visits
+from demo.network import plan_network
+from demo.visits import AnswerSimulator, plan_visits
 from scoring.answers import parse_answers, validate_answers
 from scoring.checklist import parse_checklist
 from scoring.engine import score

@@ -12,7 +12,6 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIClient
 
-from audits.demo.seed import DEFAULT_PASSWORD, DEMO_BRAND, DEMO_LOGINS, DemoOptions, seed_demo
 from audits.models import (
     Answer,
     Assignment,
@@ -26,6 +25,7 @@ from audits.models import (
     User,
 )
 from audits.services.scoring import answers_as_data, score_fields
+from demo.seed import DEFAULT_PASSWORD, DEMO_BRAND, DEMO_LOGINS, DemoOptions, seed_demo
 from scoring.engine import ENGINE_VERSION, score
 
 pytestmark = pytest.mark.django_db
@@ -115,6 +115,24 @@ def test_the_default_history_ends_now_and_until_moves_it():
     assert timezone.now() - timedelta(days=14) < latest < timezone.now()
     with pytest.raises(CommandError, match="future"):
         seed("--reset", "--until", "2999-01-01")
+
+
+def test_the_history_keeps_its_own_times_and_the_models_stay_as_declared():
+    seed("--until", "2025-06-01")
+    end = datetime(2025, 6, 1, tzinfo=UTC)
+    assert Assignment.objects.exists() and Photo.objects.exists()
+    assert not Assignment.objects.filter(created_at__gte=end).exists()
+    assert not Submission.objects.filter(received_at__gte=end).exists()
+    for photo in Photo.objects.select_related("submission"):
+        received = photo.submission.received_at
+        assert received < photo.uploaded_at <= received + timedelta(seconds=60)
+    # Written after the insert, not by switching the fields: new rows still get "now".
+    for model, name in (
+        (Assignment, "created_at"),
+        (Submission, "received_at"),
+        (Photo, "uploaded_at"),
+    ):
+        assert model._meta.get_field(name).auto_now_add
 
 
 def test_a_second_run_without_reset_changes_nothing():
@@ -257,7 +275,7 @@ def test_a_failing_benchmark_build_is_reported_and_the_demo_stands(monkeypatch):
     def broken(*, brand):
         raise RuntimeError("no audits yet")
 
-    monkeypatch.setattr("audits.demo.seed.benchmarks_refresh_brand", broken)
+    monkeypatch.setattr("demo.seed.benchmarks_refresh_brand", broken)
     out = seed()
 
     assert "benchmarks: failed: RuntimeError: no audits yet" in out

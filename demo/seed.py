@@ -16,7 +16,6 @@ import uuid
 import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -24,14 +23,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from audits.demo.bulk import insert_rows
-from audits.demo.network import plan_network
-from audits.demo.pictures import receipt_jpeg, storefront_jpeg
-from audits.demo.visits import AnswerSimulator, VisitPlan, plan_visits
+import audits
 from audits.images import process_photo
 from audits.models import (
     Answer,
@@ -50,17 +45,22 @@ from audits.models import (
     SubmissionStatus,
     User,
 )
-from audits.services.benchmarks import benchmarks_refresh_brand
+from audits.services.benchmarks.building import benchmarks_refresh_brand
 from audits.services.checklists import checklist_publish
+from audits.services.photos import photo_store
 from audits.services.scoring import score_fields
-from audits.services.submissions import payload_fingerprint
+from audits.services.submissions import submission_fingerprint
+from demo.bulk import insert_rows, set_column
+from demo.network import plan_network
+from demo.pictures import receipt_jpeg, storefront_jpeg
+from demo.visits import AnswerSimulator, VisitPlan, plan_visits
 from scoring.engine import ENGINE_VERSION, score
 from scoring.types import Answer as AnswerData
 
 DEMO_BRAND = "Bramble & Bean"
 DEFAULT_PASSWORD = "touchpoint-demo"
 TEMPLATE_NAME = "Branch visit"
-CHECKLIST_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "default_checklist.json"
+CHECKLIST_FIXTURE = Path(audits.__file__).resolve().parent / "fixtures" / "default_checklist.json"
 
 # The five demo logins and what each is for (the README lists them too).
 DEMO_LOGINS = {
@@ -251,12 +251,11 @@ class _Writer:
             f"Network: {len(self.plan.regions)} regions, {len(self.plan.franchisees)} "
             f"franchisees, {len(self.branches)} branches, {len(self.shopper_ids)} shoppers."
         )
-        with _given_timestamps():
-            self._history()
-            self._upcoming()
-            self.clock.lap("open assignments")
-            self._photos()
-            self.clock.lap("photos")
+        self._history()
+        self._upcoming()
+        self.clock.lap("open assignments")
+        self._photos()
+        self.clock.lap("photos")
 
     # --- people and network ------------------------------------------------------------------
 
@@ -350,7 +349,7 @@ class _Writer:
         self.clock.lap("planning")
         self.log(f"History: {len(visits)} past visits over {self.options.months} month(s) ...")
         self.photo_visits = self._pick_photo_visits(visits)
-        self.photo_submissions: list[tuple[Submission, VisitPlan]] = []
+        self.photo_submissions: list[tuple[Submission, VisitPlan]] = []  # received_at as given
         simulator = AnswerSimulator(self.checklist)
         done = 0
         for chunk in _chunks(visits, CHUNK_VISITS):
@@ -435,22 +434,20 @@ class _Writer:
                 "sim": sim,
             }
             drawn.append((visit, assignment, details))
-        Assignment.objects.bulk_create(assignments, batch_size=BATCH_SIZE)
+        _bulk_create_dated(Assignment, assignments, stamped="created_at")
         self.statuses.update(a.status for a in assignments)
 
         submissions: list[Submission] = []
         for visit, assignment, d in drawn:
             # The hash a phone's POST /submissions/ body would have had, so replays match.
-            fingerprint = payload_fingerprint(
-                {
-                    "assignment": assignment.pk,
-                    "client_id": d["client_id"],
-                    "started_at": d["started_at"],
-                    "finished_at": d["finished_at"],
-                    "location": d["location"],
-                    "photo_count": d["photo_count"],
-                    "answers": d["sim"].answers,
-                }
+            fingerprint = submission_fingerprint(
+                assignment_id=assignment.pk,
+                client_id=d["client_id"],
+                started_at=d["started_at"],
+                finished_at=d["finished_at"],
+                location=d["location"],
+                photo_count=d["photo_count"],
+                answers=d["sim"].answers,
             )
             submission = Submission(
                 assignment_id=assignment.pk,
@@ -469,7 +466,7 @@ class _Writer:
             submissions.append(submission)
             if d["photo_count"]:  # the object gets its pk from bulk_create below
                 self.photo_submissions.append((submission, visit))
-        Submission.objects.bulk_create(submissions, batch_size=BATCH_SIZE)
+        _bulk_create_dated(Submission, submissions, stamped="received_at")
 
         # Answers and scores are most of the rows: written as plain tuples (see bulk.py).
         answers: list[tuple] = []
@@ -585,7 +582,7 @@ class _Writer:
                     AssignmentStatus.OFFERED if rng.random() < 0.6 else AssignmentStatus.ACCEPTED
                 )
                 add(branch_index, rng.choice(pool), status)
-        Assignment.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        _bulk_create_dated(Assignment, rows, stamped="created_at")
         self.statuses.update(a.status for a in rows)
 
     # --- photos ------------------------------------------------------------------------------
@@ -593,7 +590,8 @@ class _Writer:
     def _photos(self) -> None:
         """A storefront and a receipt for each recent audit picked, stored like an upload."""
         rng = self.rng_pictures
-        rows = []
+        rows: list[Photo] = []
+        uploaded: list[datetime] = []
         for submission, visit in self.photo_submissions:
             branch = self.plan.branches[visit.branch]
             tz = zoneinfo.ZoneInfo(branch.timezone)
@@ -620,35 +618,29 @@ class _Writer:
                 ),
             )
             for item, data in pictures:
-                rows.append(self._photo(submission, item, data))
-        Photo.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+                rows.append(self._photo(submission, branch.timezone, item, data))
+                uploaded.append(
+                    submission.received_at + timedelta(seconds=self.rng_pictures.randint(5, 60))
+                )
+        # photo_store inserted the rows "now" (auto_now_add): give them their upload times.
+        set_column(Photo, "uploaded_at", zip((p.pk for p in rows), uploaded, strict=True))
         self.tally["photos"] += len(rows)
         if rows:
             self.log(f"Photos: {len(rows)} for {len(self.photo_submissions)} recent audits.")
 
-    def _photo(self, submission: Submission, item: str, data: bytes) -> Photo:
+    def _photo(self, submission: Submission, branch_timezone: str, item: str, data: bytes) -> Photo:
+        """Process the drawn JPEG like an upload and store it the way `photo_attach` does."""
         processed = process_photo(
             data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
         )
-        photo = Photo(
-            submission_id=submission.pk,
+        return photo_store(
+            submission=submission,
             client_id=uuid.UUID(int=self.rng_pictures.getrandbits(128), version=4),
             item=item,
-            sha256=processed.sha256,
-            perceptual_hash=processed.perceptual_hash,
-            width=processed.width,
-            height=processed.height,
-            original_format=processed.original_format,
+            processed=processed,
             original_bytes=len(data),
-            taken_at=processed.taken_at,
-            gps_latitude=processed.latitude,
-            gps_longitude=processed.longitude,
-            uploaded_at=submission.received_at
-            + timedelta(seconds=self.rng_pictures.randint(5, 60)),
+            branch_timezone=branch_timezone,
         )
-        photo.image.save("photo.jpg", ContentFile(processed.image_jpeg), save=False)
-        photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail_jpeg), save=False)
-        return photo
 
 
 def _near(rng: random.Random, branch) -> dict[str, float]:
@@ -663,27 +655,21 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
-@contextmanager
-def _given_timestamps() -> Iterator[None]:
-    """Let bulk_create keep the historical times we set instead of stamping "now".
+def _bulk_create_dated(model: type, objs: Sequence, *, stamped: str) -> None:
+    """`bulk_create` the objects, then store the times they hold in `stamped` after all.
 
-    `auto_now_add` fields overwrite any value on insert; a history months long needs its
-    created/received/uploaded times as they would have been. Restored on exit. (Scores go in
-    through `insert_rows`, which stores the `scored_at` given.)
+    `stamped` is an `auto_now_add` field: every insert sets it to "now", whatever the object
+    held. A history months long needs its created/received times as they would have been, so
+    they are written with an UPDATE by id right after (and put back on the objects). Scores
+    need no such step: `insert_rows` stores the `scored_at` given.
     """
-    fields = [
-        Assignment._meta.get_field("created_at"),
-        Submission._meta.get_field("received_at"),
-        Photo._meta.get_field("uploaded_at"),
-    ]
-    saved = [f.auto_now_add for f in fields]
-    for f in fields:
-        f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, value in zip(fields, saved, strict=True):
-            f.auto_now_add = value
+    times = [getattr(obj, stamped) for obj in objs]
+    model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+    set_column(
+        model, stamped, zip((obj.pk for obj in objs), times, strict=True), batch_size=BATCH_SIZE
+    )
+    for obj, when in zip(objs, times, strict=True):
+        setattr(obj, stamped, when)
 
 
 # --- summary and reset -----------------------------------------------------------------------

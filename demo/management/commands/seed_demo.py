@@ -1,6 +1,6 @@
 """manage.py seed_demo: a demo brand with its network, people and months of scored audits.
 
-The work is done by `audits.demo`; this only reads the options and prints the summary.
+The work is done by the `demo` package; this only reads the options and prints the summary.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from audits.demo.seed import (
+from demo.seed import (
     DEFAULT_PASSWORD,
     DEMO_BRAND,
     DEMO_LOGINS,

@@ -1,4 +1,4 @@
-"""Insert plain rows fast: COPY on PostgreSQL, one executemany elsewhere.
+"""Insert plain rows fast: COPY on PostgreSQL, one executemany elsewhere; set one column by id.
 
 Used only for the two tables that dominate load-test sizes (answers: ~35 rows per audit, and
 scores with their item-by-item JSON). For them `bulk_create` spends most of its time building
@@ -6,7 +6,8 @@ model instances and adapting every value in Python (and, on PostgreSQL, quoting 
 client-side), which turns 250k audits from minutes into most of an hour. Rows here are tuples
 of Python values; each column is adapted once per value the way its field would (JSON as JSON
 text, date-times and decimals through the field), so what is stored is what the ORM would
-have stored. Tables that need their new ids back still use `bulk_create`.
+have stored. Tables that need their new ids back still use `bulk_create`, and `set_column`
+then writes what `bulk_create` cannot keep: the historical times of `auto_now_add` fields.
 """
 
 from __future__ import annotations
@@ -70,14 +71,49 @@ def insert_rows(
                     count += 1
             return count
         sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
-        batch: list[Sequence[Any]] = []
-        for row in adapted():
-            batch.append(row)
-            if len(batch) >= batch_size:
-                cursor.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        if batch:
+        return _executemany(cursor, sql, adapted(), batch_size)
+
+
+def set_column(
+    model: type[models.Model],
+    column: str,
+    values: Iterable[tuple[Any, Any]],
+    *,
+    using: str = "default",
+    batch_size: int = 5000,
+) -> int:
+    """Set `column` of rows already stored, from (primary key, value) pairs; returns the count.
+
+    For the historical times of rows written with `bulk_create`: an `auto_now_add` field is
+    stamped "now" on every insert whatever the instance holds, so a history months long writes
+    its created/received/uploaded times afterwards, in plain UPDATEs by primary key (one
+    executemany a batch), each value adapted as its field would. Runs in the caller's
+    transaction.
+    """
+    connection = connections[using]
+    field = model._meta.get_field(column)
+    pk = model._meta.pk
+    adapt = _adapter(field, connection) or (lambda value: value)
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {quote(field.column)} = %s "
+        f"WHERE {quote(pk.column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        return _executemany(cursor, sql, ((adapt(value), key) for key, value in values), batch_size)
+
+
+def _executemany(cursor, sql: str, rows: Iterable[Sequence[Any]], batch_size: int) -> int:
+    """Run `sql` for every row, `batch_size` rows an executemany; returns the number of rows."""
+    count = 0
+    batch: list[Sequence[Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= batch_size:
             cursor.executemany(sql, batch)
             count += len(batch)
+            batch = []
+    if batch:
+        cursor.executemany(sql, batch)
+        count += len(batch)
     return count
