@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import io
 import uuid
 from datetime import timedelta
 
 import factory
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -247,9 +245,10 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     """A submission with its answer rows, stored as `submission_create` stores one.
 
     The answers (default `good_answers()`, or `answers=[...]`) are checked against the
-    assignment's checklist and written in order; `payload_hash` is the service's fingerprint of
-    the same body, so a replay through the API is recognised. With no photos announced it is
-    queued (no scoring task is sent); with `photo_count` it awaits its photos.
+    assignment's checklist and written in order; `payload_hash` is the service's
+    `submission_fingerprint` of the same body, so a replay through the API is recognised.
+    With no photos announced it is queued (no scoring task is sent); with `photo_count` it
+    awaits its photos.
     """
 
     class Meta:
@@ -278,7 +277,7 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def answers(self, create, extracted, **kwargs):
-        from audits.services.submissions import payload_fingerprint
+        from audits.services.submissions import submission_fingerprint
 
         body = good_answers() if extracted is None else list(extracted)
         parsed = parse_answers(body)
@@ -292,16 +291,14 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
                 "longitude": self.longitude,
                 "accuracy_m": self.accuracy_m,
             }
-        self.payload_hash = payload_fingerprint(
-            {
-                "assignment": self.assignment.pk,
-                "client_id": self.client_id,
-                "started_at": self.started_at,
-                "finished_at": self.finished_at,
-                "location": location,
-                "photo_count": self.photo_count,
-                "answers": body,
-            }
+        self.payload_hash = submission_fingerprint(
+            assignment_id=self.assignment.pk,
+            client_id=self.client_id,
+            started_at=self.started_at,
+            finished_at=self.finished_at,
+            location=location,
+            photo_count=self.photo_count,
+            answers=body,
         )
         if not create:
             return
@@ -327,50 +324,47 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
 
 
 class PhotoFactory(factory.django.DjangoModelFactory):
-    """A photo of a submission, made the way `photo_attach` makes one.
+    """A photo of a submission, stored the way `photo_attach` stores one.
 
     The upload (a plain JPEG of `color` and `size`, or `upload=<bytes>`) goes through the real
-    `process_photo`, and the cleaned image and thumbnail are saved through the model's storage
-    and upload path ("photos" storage, photos/<submission>/<client_id>/); the evidence fields
-    come from the processing. When the submission's last announced photo is stored, the
-    submission is queued like the service queues it (no scoring task is sent).
+    `process_photo`, then through the service's `photo_store`: the cleaned image and thumbnail
+    land in the "photos" storage under photos/<submission>/<client_id>/, and the evidence
+    fields come from the processing. Other model fields passed in are written over those. When
+    the submission's last announced photo is stored, the submission is queued as the service
+    queues it (no scoring task is sent). Create only: there is no unsaved photo with files.
     """
 
     class Meta:
         model = Photo
-        exclude = ("processed",)
 
     class Params:
         color = (200, 30, 30)
         size = (64, 48)
-        upload = factory.LazyAttribute(lambda p: jpeg_bytes(p.color, p.size))
 
     submission = factory.SubFactory(SubmissionFactory, photo_count=1)
     client_id = factory.LazyFunction(uuid.uuid4)
     item = ""
-    processed = factory.LazyAttribute(
-        lambda p: process_photo(
-            p.upload, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
-        )
-    )
-    sha256 = factory.LazyAttribute(lambda p: hashlib.sha256(p.upload).hexdigest())
-    perceptual_hash = factory.LazyAttribute(lambda p: p.processed.perceptual_hash)
-    width = factory.LazyAttribute(lambda p: p.processed.width)
-    height = factory.LazyAttribute(lambda p: p.processed.height)
-    original_format = factory.LazyAttribute(lambda p: p.processed.original_format)
-    original_bytes = factory.LazyAttribute(lambda p: len(p.upload))
-    taken_at = factory.LazyAttribute(lambda p: p.processed.taken_at)
-    gps_latitude = factory.LazyAttribute(lambda p: p.processed.latitude)
-    gps_longitude = factory.LazyAttribute(lambda p: p.processed.longitude)
-    image = factory.LazyAttribute(lambda p: ContentFile(p.processed.image_jpeg, name="photo.jpg"))
-    thumbnail = factory.LazyAttribute(
-        lambda p: ContentFile(p.processed.thumbnail_jpeg, name="thumb.jpg")
-    )
+    upload = factory.LazyAttribute(lambda p: jpeg_bytes(p.color, p.size))
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        photo = super()._create(model_class, *args, **kwargs)
-        submission = photo.submission
+    def _create(cls, model_class, *args, submission, client_id, item, upload, **overrides):
+        from audits.services.photos import photo_store
+
+        processed = process_photo(
+            upload, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
+        )
+        photo = photo_store(
+            submission=submission,
+            client_id=client_id,
+            item=item,
+            processed=processed,
+            original_bytes=len(upload),
+            branch_timezone=submission.assignment.branch.timezone,
+        )
+        if overrides:
+            Photo.objects.filter(pk=photo.pk).update(**overrides)
+            for name, value in overrides.items():
+                setattr(photo, name, value)
         if (
             submission.status == SubmissionStatus.AWAITING_MEDIA
             and submission.photos.count() >= submission.photo_count
@@ -378,6 +372,10 @@ class PhotoFactory(factory.django.DjangoModelFactory):
             submission.status, submission.queued_at = SubmissionStatus.QUEUED, timezone.now()
             submission.save(update_fields=["status", "queued_at"])
         return photo
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise NotImplementedError("PhotoFactory stores files: use PhotoFactory() or .create()")
 
 
 class ScoreFactory(factory.django.DjangoModelFactory):
