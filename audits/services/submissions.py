@@ -18,8 +18,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from audits import dispatch
 from audits.errors import Conflict, InvalidInput
 from audits.models import (
     Answer,
@@ -195,8 +195,6 @@ def submission_queue_for_scoring(*, submission: Submission) -> None:
     Sending on commit means a worker never looks for a row it cannot see yet; if the process
     dies between commit and send, `requeue_stuck_submissions` finds the row and sends again.
     """
-    from audits.tasks import score_submission  # tasks import services; import late
-
     now = timezone.now()
     Submission.objects.filter(pk=submission.pk).update(
         status=SubmissionStatus.QUEUED, queued_at=now
@@ -204,10 +202,10 @@ def submission_queue_for_scoring(*, submission: Submission) -> None:
     submission.status = SubmissionStatus.QUEUED
     submission.queued_at = now
     submission_id = submission.pk
-    transaction.on_commit(lambda: _send_for_scoring(score_submission, submission_id))
+    transaction.on_commit(lambda: _send_for_scoring(submission_id))
 
 
-def _send_for_scoring(task, submission_id: int) -> None:
+def _send_for_scoring(submission_id: int) -> None:
     """Publish the scoring task; a broker outage is logged, not turned into a 500.
 
     This runs after the commit: the submission is already stored and queued, so failing the
@@ -215,8 +213,8 @@ def _send_for_scoring(task, submission_id: int) -> None:
     (`requeue_stuck_submissions`) sends it once the broker is back.
     """
     try:
-        task.delay(submission_id)
-    except BrokerUnavailable:
+        dispatch.send(dispatch.SCORE_SUBMISSION, submission_id)
+    except dispatch.BrokerUnavailable:
         logger.warning(
             "broker unavailable: submission %s stays queued for the stuck-submission sweep",
             submission_id,

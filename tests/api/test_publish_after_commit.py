@@ -26,7 +26,7 @@ def test_broker_down_at_publish_is_201_and_leaves_the_submission_for_the_sweep(
 ):
     refused = OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
     with (
-        mock.patch("audits.tasks.score_submission.delay", side_effect=refused) as delay,
+        mock.patch("audits.tasks.score_submission.apply_async", side_effect=refused) as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = api(world.shopper).post(
@@ -34,7 +34,7 @@ def test_broker_down_at_publish_is_201_and_leaves_the_submission_for_the_sweep(
         )
     assert response.status_code == 201, response.content
     submission_id = response.json()["id"]
-    delay.assert_called_once_with(submission_id)
+    send.assert_called_once_with(args=[submission_id])
     assert "stays queued" in caplog.text
     assert Submission.objects.get(pk=submission_id).status == SubmissionStatus.QUEUED
     assert not Score.objects.exists()
@@ -47,7 +47,9 @@ def test_broker_down_at_publish_is_201_and_leaves_the_submission_for_the_sweep(
 
 def test_other_errors_while_sending_still_propagate(world, api, django_capture_on_commit_callbacks):
     with (
-        mock.patch("audits.tasks.score_submission.delay", side_effect=ValueError("engine bug")),
+        mock.patch(
+            "audits.tasks.score_submission.apply_async", side_effect=ValueError("engine bug")
+        ),
         pytest.raises(ValueError, match="engine bug"),
         django_capture_on_commit_callbacks(execute=True),
     ):
