@@ -86,11 +86,13 @@ def score(checklist: Checklist, answers: Sequence[Answer]) -> ScoreResult:
         overall = _weighted_mean(list(sections.values()), compiled.section_weights)
     else:
         overall = _percentage(sum(earned_units), sum(possible_units))
+    calculated = overall
     if failures and checklist.critical_policy == "zero":
         overall = ZERO
     passed = overall is not None and overall >= checklist.pass_mark and not failures
     return ScoreResult(
         overall=overall,
+        calculated_overall=calculated,
         passed=passed,
         critical_failures=tuple(failures),
         sections=sections,
@@ -156,6 +158,7 @@ def result_to_dict(result: ScoreResult) -> dict[str, Any]:
     """The JSON shape of a score: every number rounded half-up to 2 decimals."""
     return {
         "overall": _rounded(result.overall),
+        "calculated_overall": _rounded(result.calculated_overall),
         "passed": result.passed,
         "critical_failures": list(result.critical_failures),
         "sections": {key: _rounded(value) for key, value in result.sections.items()},
@@ -181,6 +184,7 @@ def result_from_dict(data: Mapping[str, Any]) -> ScoreResult:
 
     return ScoreResult(
         overall=number(data["overall"]),
+        calculated_overall=number(data["calculated_overall"]),
         passed=bool(data["passed"]),
         critical_failures=tuple(data["critical_failures"]),
         sections={key: number(value) for key, value in data["sections"].items()},

@@ -108,9 +108,15 @@ class ItemScore:
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """An exact score with its explanation; `overall` is None when nothing was scorable."""
+    """An exact score with its explanation; `overall` is None when nothing was scorable.
+
+    `calculated_overall` is the overall before the critical policy: the same as `overall`
+    unless a `zero` policy replaced it with 0 for a critical failure. League tables rank it,
+    since a kill item is its own yes/no outcome there.
+    """
 
     overall: Fraction | None
+    calculated_overall: Fraction | None
     passed: bool
     critical_failures: tuple[str, ...]
     sections: dict[str, Fraction | None]

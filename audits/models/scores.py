@@ -21,6 +21,14 @@ class Score(models.Model):
     engine_version = models.CharField(max_length=20)
     revision = models.PositiveIntegerField(default=0)
     overall = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    calculated_overall = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The overall before the critical policy: equal to `overall` unless a `zero` "
+        "policy replaced it with 0. League tables rank this one.",
+    )
     passed = models.BooleanField()
     critical_failures = models.JSONField(default=list)
     sections = models.JSONField(default=dict)

@@ -26,7 +26,15 @@ from audits.services.scoring import (
 from scoring.types import Checklist
 
 # The columns a re-score compares to tell a changed score from the same one scored again.
-COMPARED_FIELDS = ("overall", "passed", "critical_failures", "sections", "dimensions", "items")
+COMPARED_FIELDS = (
+    "overall",
+    "calculated_overall",
+    "passed",
+    "critical_failures",
+    "sections",
+    "dimensions",
+    "items",
+)
 
 
 @dataclass

@@ -58,9 +58,10 @@ def answers_as_data(answers: list[Answer]) -> list[AnswerData]:
 def score_fields(result: ScoreResult) -> dict:
     """The Score row's columns for an engine result, rounded to 2 decimals for storage."""
     data = result_to_dict(result)
-    overall = data["overall"]
+    overall, calculated = data["overall"], data["calculated_overall"]
     return {
         "overall": None if overall is None else Decimal(str(overall)),
+        "calculated_overall": None if calculated is None else Decimal(str(calculated)),
         "passed": data["passed"],
         "critical_failures": data["critical_failures"],
         "sections": data["sections"],

@@ -9,7 +9,6 @@ import pytest
 
 from audits.models import BenchmarkRow, BenchmarkSnapshot, PeriodKind, Score
 from audits.services.benchmarks.building import benchmarks_refresh_brand
-from audits.services.benchmarks.collecting import calculated_overall
 from scoring.engine import score
 from scoring.types import Answer
 from support.factories import SMALL_CHECKLIST, ChecklistVersionFactory
@@ -166,9 +165,7 @@ def test_a_zeroed_critical_failure_counts_with_its_calculated_score(world):
     )
     expected = float(flagged.overall)
     assert expected > 50
-    assert calculated_overall(
-        stored.sections, stored.items, world.checklist.checklist
-    ) == pytest.approx(expected, abs=0.01)
+    assert float(stored.calculated_overall) == pytest.approx(expected, abs=0.005)
 
     scored_submission(world, answers=answers_at(3), started_at=datetime(2026, 8, 6, 10, tzinfo=UTC))
     benchmarks_refresh_brand(brand=world.brand, periods=["2026-08"])
@@ -177,3 +174,14 @@ def test_a_zeroed_critical_failure_counts_with_its_calculated_score(world):
     good = float(Score.objects.exclude(pk=stored.pk).get(is_current=True).overall)
     assert row["raw_mean"] == pytest.approx((expected + good) / 2, abs=0.01)
     assert row["critical_failure_rate"] > 0
+
+
+def test_the_refresh_ranks_the_stored_calculated_overall(world):
+    """The collector reads the column scoring wrote, not `overall` nor a recomputation."""
+    submission = scored_submission(
+        world, answers=answers_at(3), started_at=datetime(2026, 8, 5, 10, tzinfo=UTC)
+    )
+    Score.objects.filter(submission=submission).update(calculated_overall=42)
+    benchmarks_refresh_brand(brand=world.brand, periods=["2026-08"])
+    snapshot = BenchmarkSnapshot.objects.get(period="2026-08", dimension="overall")
+    assert snapshot.rows.get(level="branch").row["raw_mean"] == 42.0

@@ -7,6 +7,7 @@ bands, show_if chains, section weights) and answer sets that pass validation.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 from collections import defaultdict
 from fractions import Fraction
@@ -15,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scoring._numbers import fraction_to_json, to_fraction
+from scoring._numbers import fraction_to_json, round_half_up, to_fraction
 from scoring.answers import parse_answers, validate_answers, visible_item_keys
 from scoring.checklist import checklist_to_dict, is_scored, parse_checklist
 from scoring.engine import result_to_dict, score
@@ -207,6 +208,29 @@ def test_generated_answers_are_valid_and_every_score_is_within_0_and_100(scenari
     assert all(entry["earned"] >= 0 for entry in data["items"])
     if data["overall"] is not None:
         assert 0 <= data["overall"] <= 100
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_the_calculated_overall_differs_from_the_overall_only_by_the_zero_policy(scenario):
+    _, checklist, answers = scenario
+    flagged = score(dataclasses.replace(checklist, critical_policy="flag"), answers)
+    zeroed = score(dataclasses.replace(checklist, critical_policy="zero"), answers)
+
+    result = score(checklist, answers)
+
+    # Without a critical failure the policy does nothing: calculated and stored agree.
+    assert flagged.calculated_overall == flagged.overall
+    if not result.critical_failures:
+        assert zeroed == flagged
+    else:
+        assert zeroed.overall == 0
+        # With one, everything but the stored overall is what the flag policy gives.
+        assert dataclasses.replace(zeroed, overall=flagged.overall) == flagged
+    assert result in (flagged, zeroed)
+    data = result_to_dict(result)
+    calculated = result.calculated_overall
+    assert data["calculated_overall"] == (None if calculated is None else round_half_up(calculated))
 
 
 @PROPERTY_SETTINGS

@@ -210,6 +210,7 @@ def test_overall_is_none_when_nothing_is_scorable():
     result = score(one_section(item("t", "text")), answers(t="hello"))
 
     assert result.overall is None
+    assert result.calculated_overall is None
     assert result.passed is False
     assert result_to_dict(result)["overall"] is None
 
@@ -220,6 +221,7 @@ def test_critical_item_earning_nothing_fails_the_audit_but_the_score_stands_unde
     result = score(checklist_, answers(a=True, rude=False))
 
     assert result.overall == 90
+    assert result.calculated_overall == 90  # the flag policy leaves the overall alone
     assert result.critical_failures == ("rude",)
     assert item_scores(result)["rude"].reason == "critical_failure"
     assert result.passed is False
@@ -233,8 +235,18 @@ def test_critical_failure_zeroes_the_overall_score_under_zero():
     result = score(checklist_, answers(a=True, rude=False))
 
     assert result.overall == 0
+    assert result.calculated_overall == 90  # what it was before the policy
     assert result.sections == {"s": 90}  # only the overall score is zeroed
     assert result.passed is False
+    assert result_to_dict(result)["calculated_overall"] == 90.0
+
+
+def test_the_calculated_overall_is_the_overall_without_a_critical_failure():
+    checklist_ = one_section(item("a", weight=2), item("b", "scale"), critical_policy="zero")
+
+    result = score(checklist_, answers(a=False, b=4))
+
+    assert result.calculated_overall == result.overall == 25
 
 
 def test_critical_item_earning_partial_credit_is_not_a_failure():
@@ -309,6 +321,7 @@ def test_result_to_dict_rounds_half_up_to_two_decimals():
 
     # 100 * (0.12345 + 0.001) / 1.001 = 12.4325674... -> 12.43; earned 0.12345 -> 0.12
     assert data["overall"] == 12.43
+    assert data["calculated_overall"] == 12.43
     assert data["items"][0] == {
         "item": "a",
         "section": "s",
