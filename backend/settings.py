@@ -197,6 +197,9 @@ SPECTACULAR_SETTINGS = {
         "scores and scorecards. Errors share one shape: {type, errors: [{code, detail, attr}]}."
     ),
     "VERSION": "1.0.0",
+    # OpenAPI 3.1: a nullable nested object is `oneOf: [$ref, {type: null}]`, which strict
+    # validators and generated clients read as "or null"; 3.0's `allOf` + `nullable` is not.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
@@ -209,6 +212,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "audits.api.schema.collapse_any_or_null",
+    ],
 }
 
 # --- Celery ---------------------------------------------------------------------------------

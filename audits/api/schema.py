@@ -130,3 +130,24 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         action = getattr(self.view, "action", None) or self.method.lower()
         attrs += extra.get(action, [])
         return list(dict.fromkeys(attrs))
+
+
+def collapse_any_or_null(result: dict, generator, request, public) -> dict:
+    """Postprocessing hook: `oneOf: [{}, {type: null}]` (a nullable JSONField) is just `{}`.
+
+    Any value already includes null, and under `oneOf` a null would match both options and
+    so neither; strict validators then refuse a valid null.
+    """
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: walk(value) for key, value in node.items()}
+        options = node.get("oneOf")
+        if isinstance(options, list) and {} in options:
+            node = {key: value for key, value in node.items() if key != "oneOf"}
+        return node
+
+    return walk(result)

@@ -140,14 +140,12 @@ def test_openapi_documents_the_score(api, world):
     score = schemas["Score"]
     assert set(score["properties"]) == SCORE_KEYS
     props = score["properties"]
-    assert props["overall"]["type"] == "number"
-    assert props["overall"].get("nullable") is True
+    assert props["overall"]["type"] == ["number", "null"]  # OpenAPI 3.1
     assert props["passed"]["type"] == "boolean"
     assert props["critical_failures"] == {"type": "array", "items": {"type": "string"}}
     for name in ("sections", "dimensions"):
         assert props[name]["type"] == "object"
-        assert props[name]["additionalProperties"]["type"] == "number"
-        assert props[name]["additionalProperties"].get("nullable") is True
+        assert props[name]["additionalProperties"]["type"] == ["number", "null"]
     item = schemas[props["items"]["items"]["$ref"].rsplit("/", 1)[-1]]
     assert {"item", "earned", "possible", "reason"} <= set(item["properties"])
     assert item["properties"]["reason"]["$ref"].endswith("/ReasonEnum")
@@ -161,5 +159,4 @@ def test_openapi_documents_the_score(api, world):
     }
     for name in ("Submission", "Audit"):
         shown = schemas[name]["properties"]["score"]
-        assert shown["allOf"] == [{"$ref": "#/components/schemas/Score"}]
-        assert shown["nullable"] is True
+        assert shown["oneOf"] == [{"$ref": "#/components/schemas/Score"}, {"type": "null"}]

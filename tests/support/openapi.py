@@ -34,14 +34,18 @@ from django.test.client import Client
 from openapi_core import Config, OpenAPI
 from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
 from openapi_core.templating.paths.exceptions import OperationNotFound
-from openapi_core.validation.schemas import oas30_read_schema_validators_factory
+from openapi_core.validation.schemas import oas31_schema_validators_factory
 
 VALIDATED_PREFIX = "/api/v1/"
 MARKER = "unvalidated_response"
 
 # A field the document does not declare fails too (drf-spectacular never writes
 # `additionalProperties: false`; its free-form objects say `additionalProperties: {}`).
-STRICT = Config(additional_properties_default_policy="forbid")
+# A JPEG body is bytes; handed to the schema (`type: string, format: binary`) as a string.
+STRICT = Config(
+    additional_properties_default_policy="forbid",
+    extra_media_type_deserializers={"image/jpeg": lambda body: body.decode("latin-1")},
+)
 
 counts = {"validated": 0, "exempted": 0}
 _counts_lock = threading.Lock()
@@ -55,27 +59,7 @@ def openapi() -> OpenAPI:
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     document = json.loads(OpenApiJsonRenderer().render(schema))
-    return OpenAPI.from_dict(_nullable_refs_allow_null(document), config=STRICT)
-
-
-def _nullable_refs_allow_null(node):
-    """drf-spectacular writes a nullable nested serializer as `{allOf: [$ref], nullable: true}`.
-
-    Swagger UI, openapi-python-client and drf-spectacular itself read that as "the object or
-    null"; OAS 3.0.3's strict reading (openapi-core's) has `nullable` do nothing without a
-    `type` beside it (drf-spectacular issue #925). The document's intent is kept: such a
-    schema also accepts null, and nothing else changes.
-    """
-    if isinstance(node, list):
-        return [_nullable_refs_allow_null(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _nullable_refs_allow_null(value) for key, value in node.items()}
-    if node.get("nullable") is True and "type" not in node and len(node.get("allOf", ())) == 1:
-        rest = {key: value for key, value in node.items() if key not in ("allOf", "nullable")}
-        null = {"type": "object", "nullable": True, "enum": [None]}
-        return {**rest, "oneOf": [{"allOf": node["allOf"]}, null]}
-    return node
+    return OpenAPI.from_dict(document, config=STRICT)
 
 
 class _Request(DjangoOpenAPIRequest):
@@ -118,7 +102,7 @@ def _error_shape_problem(response, status: int) -> str | None:
         return f"expected a JSON {status} in the shared error shape"
     app = openapi()
     shape = app.spec / "components" / "schemas" / "ErrorResponse"
-    validator = oas30_read_schema_validators_factory.create(
+    validator = oas31_schema_validators_factory.create(
         app.spec, shape, forbid_unspecified_additional_properties=True
     )
     try:
