@@ -277,10 +277,14 @@ def test_a_missing_trailing_slash_is_pointed_out(world):
 
 
 @pytest.mark.parametrize("debug", [False, True])
-def test_an_unsupported_method_answers_json_405(world, settings, debug):
+@pytest.mark.parametrize(
+    "path", ["/api/v1/me/", "/api/v1/auth/token/", "/api/schema/", "/api/docs/", "/api/redoc/"]
+)
+def test_an_unsupported_method_answers_json_405(world, settings, debug, path):
     settings.DEBUG = debug
-    response = client_for(world.hq).delete("/api/v1/me/")
+    response = client_for(world.hq).delete(path)
     assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
     assert response.json()["errors"][0]["code"] == "method_not_allowed"
 
 
