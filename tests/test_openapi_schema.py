@@ -315,3 +315,12 @@ def test_the_landing_page_links_docs_admin_and_api(world):
     html = response.content.decode()
     for link in ('href="/api/docs/"', 'href="/api/redoc/"', 'href="/admin/"', 'href="/api/v1/me/"'):
         assert link in html
+
+
+def test_a_browser_gets_json_too(world):
+    response = client_for(world.hq).get("/api/v1/branches/", HTTP_ACCEPT="text/html,*/*;q=0.8")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    missing = client_for(world.hq).get("/api/v1/branches/999999/", HTTP_ACCEPT="text/html")
+    assert missing.status_code == 406  # only JSON is offered: Not Acceptable, in JSON
+    assert missing["Content-Type"] == "application/json"
