@@ -321,6 +321,6 @@ def test_a_browser_gets_json_too(world):
     response = client_for(world.hq).get("/api/v1/branches/", HTTP_ACCEPT="text/html,*/*;q=0.8")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    missing = client_for(world.hq).get("/api/v1/branches/999999/", HTTP_ACCEPT="text/html")
-    assert missing.status_code == 406  # only JSON is offered: Not Acceptable, in JSON
-    assert missing["Content-Type"] == "application/json"
+    html_only = client_for(world.hq).get("/api/v1/branches/999999/", HTTP_ACCEPT="text/html")
+    assert html_only.status_code == 406  # only JSON is offered: Not Acceptable, in JSON
+    assert html_only["Content-Type"] == "application/json"
