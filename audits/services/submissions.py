@@ -171,7 +171,17 @@ def _store(
         accuracy_m=location.get("accuracy_m"),
         photo_count=photo_count,
     )
-    Answer.objects.bulk_create(
+    answers_store(submission=submission, answers=answers)
+    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED)
+    assignment.status = AssignmentStatus.SUBMITTED
+    if photo_count == 0:
+        submission_queue_for_scoring(submission=submission)
+    return submission
+
+
+def answers_store(*, submission: Submission, answers: Sequence[Any]) -> list[Answer]:
+    """Insert a submission's parsed answers in the order the phone sent them (N/A: no value)."""
+    return Answer.objects.bulk_create(
         Answer(
             submission=submission,
             item=answer.item,
@@ -182,11 +192,6 @@ def _store(
         )
         for position, answer in enumerate(answers)
     )
-    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED)
-    assignment.status = AssignmentStatus.SUBMITTED
-    if photo_count == 0:
-        submission_queue_for_scoring(submission=submission)
-    return submission
 
 
 def submission_queue_for_scoring(*, submission: Submission) -> None:

@@ -16,7 +16,6 @@ from PIL import Image
 
 from audits.images import process_photo
 from audits.models import (
-    Answer,
     Assignment,
     AssignmentStatus,
     Branch,
@@ -303,17 +302,9 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
         if not create:
             return
         self.save(update_fields=["payload_hash"])
-        Answer.objects.bulk_create(
-            Answer(
-                submission=self,
-                item=answer.item,
-                value=None if answer.na else answer.value,
-                na=answer.na,
-                comment=answer.comment,
-                position=position,
-            )
-            for position, answer in enumerate(parsed)
-        )
+        from audits.services.submissions import answers_store
+
+        answers_store(submission=self, answers=parsed)
         status = (
             AssignmentStatus.SCORED
             if self.status == SubmissionStatus.SCORED
