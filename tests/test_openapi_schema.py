@@ -257,7 +257,7 @@ def test_a_nullable_assignment_submission_is_marked_nullable(schema):
         "/api/v1/photos/abc/",
         "/api/v1/nonexistent/",
         "/api/v1/assignments/1/nonexistent/",
-        "/api/v1/me",
+        "/api/v1/nonexistent",
         "/api/elsewhere/",
     ],
 )
@@ -271,9 +271,16 @@ def test_unmatched_api_paths_answer_json_404(world, settings, debug, path):
     assert body["errors"][0]["code"] == "not_found"
 
 
-def test_a_missing_trailing_slash_is_pointed_out(world):
-    response = client_for(world.hq).get("/api/v1/me")
-    assert "/api/v1/me/" in response.json()["errors"][0]["detail"]
+def test_a_missing_trailing_slash_is_redirected_or_pointed_out(world):
+    client = client_for(world.hq)
+    redirected = client.get("/api/v1/branches?page=2")
+    assert redirected.status_code == 301
+    assert redirected["Location"] == "/api/v1/branches/?page=2"
+    posted = client.post("/api/v1/regions", {"name": "East"}, format="json")
+    assert posted.status_code == 404
+    assert "/api/v1/regions/" in posted.json()["errors"][0]["detail"]
+    nowhere = client.get("/api/v1/nonexistent")
+    assert nowhere.json()["errors"][0]["detail"] == "No such API path."
 
 
 @pytest.mark.parametrize("debug", [False, True])
