@@ -116,6 +116,8 @@ def problem_with(request, response) -> str | None:
     """Why `response` to `request` does not match the OpenAPI document, or None if it does."""
     match = request.resolver_match
     if match is not None and match.url_name == "api-not-found":
+        if response.status_code == 301 and response["Location"].startswith(request.path + "/"):
+            return None  # only the trailing slash was missing: redirected like APPEND_SLASH
         if problem := _error_shape_problem(response, 404):
             return f"an /api/ path no route matches: {problem}"
         return None
