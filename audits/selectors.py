@@ -122,55 +122,60 @@ def _brand_choices(brand_ids: set[int]) -> str:
     return ", ".join(f"{pk} ({names.get(pk, '?')})" for pk in sorted(brand_ids))
 
 
-def head_office_brand_for(user: User, requested: int | None) -> Brand:
-    """The brand a head-office user writes into: the one they name, or their only one.
+def brand_among(brand_ids: set[int], requested: int | None) -> int | None:
+    """The brand a caller acts for among `brand_ids`: the one named, or the only one.
 
-    Never implied for a user with several brands: without `brand`, a 400 that lists the
-    choices. A brand the user is not head office of is a 400 naming `brand` too (the brand
-    list is theirs to see in /me/, so this reveals nothing).
+    Never implied among several: without `brand`, a 400 listing the choices; a brand not
+    among them is a 400 naming `brand` too (the caller's brands are theirs to see in /me/,
+    so this reveals nothing). None when the caller has no brand at all.
     """
-    ids = access_for(user).head_office_brand_ids
     if requested is not None:
-        if requested not in ids:
+        if requested not in brand_ids:
             raise InvalidInput(
                 {
                     "brand": [
-                        f"You are not head office of brand {requested}. "
-                        f"Choose one of: {_brand_choices(ids) or 'none'}."
+                        f"Not one of your brands: {requested}. "
+                        f"Choose one of: {_brand_choices(brand_ids) or 'none'}."
                     ]
                 }
             )
-        return Brand.objects.get(pk=requested)
-    if len(ids) == 1:
-        return Brand.objects.get(pk=next(iter(ids)))
-    if not ids:
-        raise Forbidden("Only head office may do this.")
-    raise InvalidInput(
-        {
-            "brand": [
-                f"You act for several brands: name one with `brand`. "
-                f"Choose one of: {_brand_choices(ids)}."
-            ]
-        },
-        code="required",
-    )
-
-
-def brand_among(brand_ids: set[int], requested: int | None) -> int | None:
-    """For reads spanning brands (league tables): the named brand, the only one, or a 400."""
-    if requested is not None:
         return requested
     if len(brand_ids) <= 1:
         return next(iter(brand_ids), None)
     raise InvalidInput(
         {
             "brand": [
-                f"You act for several brands: name one with `brand`. "
+                "You act for several brands: name one with `brand`. "
                 f"Choose one of: {_brand_choices(brand_ids)}."
             ]
         },
         code="required",
     )
+
+
+def head_office_brand_for(user: User, requested: int | None) -> Brand:
+    """The brand a head-office user writes into (`brand_among` their head-office brands)."""
+    brand_id = brand_among(access_for(user).head_office_brand_ids, requested)
+    if brand_id is None:
+        raise Forbidden("Only head office may do this.")
+    return Brand.objects.get(pk=brand_id)
+
+
+def benchmark_brand_ids(user: User) -> set[int]:
+    """Brands whose league tables the caller reads: staff's brands, owners' brand, or all."""
+    access = access_for(user)
+    if not user.is_authenticated:
+        return set()
+    if access.is_admin:
+        return set(Brand.objects.values_list("pk", flat=True))
+    owned: set[int] = set()
+    if access.owned_franchisee_ids:
+        owned = set(
+            Franchisee.objects.filter(pk__in=access.owned_franchisee_ids).values_list(
+                "brand_id", flat=True
+            )
+        )
+    return access.staff_brand_ids | owned
 
 
 def _authenticated_only(selector: Callable[[User], QuerySet]) -> Callable[[User], QuerySet]:
@@ -317,11 +322,6 @@ def photos_visible_to(user: User) -> QuerySet[Photo]:
 # --- Benchmarks -------------------------------------------------------------------------------
 
 
-def reads_benchmarks(user: User) -> bool:
-    """League tables are for head office, reviewers and franchise owners (and admins)."""
-    return access_for(user).reads_benchmarks
-
-
 @_authenticated_only
 def benchmark_snapshots_visible_to(user: User) -> QuerySet[BenchmarkSnapshot]:
     """Snapshots of the brands whose league tables the caller reads, without their big JSON.
@@ -340,11 +340,6 @@ def benchmark_snapshots_visible_to(user: User) -> QuerySet[BenchmarkSnapshot]:
     )
 
 
-def sees_whole_benchmark(user: User, brand_id: int) -> bool:
-    """Whether every row of the brand's tables (names included) is the caller's to see."""
-    return access_for(user).sees_whole_brand(brand_id)
-
-
 def benchmark_rows_visible_to(user: User, snapshot: BenchmarkSnapshot) -> QuerySet[BenchmarkRow]:
     """Rows of one snapshot the caller may see, in league order.
 
@@ -354,7 +349,7 @@ def benchmark_rows_visible_to(user: User, snapshot: BenchmarkSnapshot) -> QueryS
     rows = BenchmarkRow.objects.filter(snapshot=snapshot).order_by("level", "position")
     if not user.is_authenticated:
         return rows.none()
-    if sees_whole_benchmark(user, snapshot.brand_id):
+    if access_for(user).sees_whole_brand(snapshot.brand_id):
         return rows
     owned = access_for(user).owned_franchisee_ids
     own_branches = Branch.objects.filter(franchisee_id__in=owned).values("pk")

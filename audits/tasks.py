@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from audits import dispatch
 from audits.services import scoring as scoring_services
 from audits.services.benchmarks import building as benchmark_building
 from audits.services.benchmarks import scheduling as benchmark_scheduling
 
-# Services send these tasks by name through audits.dispatch: keep the names in step with it.
+# Services send tasks by these names through audits.dispatch; the names are defined there.
 
 
 @shared_task(
-    name="audits.tasks.score_submission",
+    name=dispatch.SCORE_SUBMISSION,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
     max_retries=5,
@@ -29,7 +30,7 @@ def score_submission(submission_id: int) -> int | None:
 
 
 @shared_task(
-    name="audits.tasks.score_backlog",
+    name=dispatch.SCORE_BACKLOG,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
     max_retries=5,
@@ -50,7 +51,7 @@ def requeue_stuck_submissions() -> int:
 
 
 @shared_task(
-    name="audits.tasks.refresh_benchmarks",
+    name=dispatch.REFRESH_BENCHMARKS,
     autoretry_for=(ConnectionError, TimeoutError),
     retry_backoff=True,
     max_retries=3,

@@ -9,11 +9,13 @@ for an action fails loudly instead of falling back to every row.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -25,29 +27,48 @@ from audits.models import Brand, User
 Selector = Callable[[User], QuerySet]
 
 
-def requested_brand(request: Request) -> int | None:
-    """`brand` from the query string or the JSON body (a 400 naming it when not an id)."""
-    value: Any = request.query_params.get("brand")
-    if value is None and isinstance(request.data, Mapping):
-        value = request.data.get("brand")
+_BRAND_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _brand_id(value: Any) -> int | None:
+    """A brand id from a body or query value; None when absent; a 400 naming `brand` else."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not str(value).isdigit() or len(str(value)) > 18:
+    if isinstance(value, bool) or not _BRAND_ID.fullmatch(str(value)):
         raise InvalidInput({"brand": ["Expected a brand id."]})
     return int(value)
 
 
-class ScopedView(APIView):
-    """An API view reading through selectors; `acting_brand` for head-office writes."""
+def requested_brand(request: Request, fields: dict | None = None) -> int | None:
+    """`brand` taken out of `fields` (the validated or raw body), else from the query string."""
+    if fields is not None and "brand" in fields:
+        return _brand_id(fields.pop("brand"))
+    return _brand_id(request.query_params.get("brand"))
 
-    def acting_brand(self) -> Brand:
-        return selectors.head_office_brand_for(self.request.user, requested_brand(self.request))
+
+class ScopedView(APIView):
+    """An API view reading through selectors.
+
+    A view with a `{pk}` route names the selector its object comes from (`read_selector`,
+    read by `scoped_object`); a view that reads through a service passes it the user, and the
+    service asks the selectors. Head-office writes go into `acting_brand`.
+    """
+
+    read_selector: ClassVar[Selector | None] = None
+
+    def acting_brand(self, fields: dict | None = None) -> Brand:
+        """The brand a head-office write goes into; takes `brand` out of `fields`."""
+        requested = requested_brand(self.request, fields)
+        return selectors.head_office_brand_for(self.request.user, requested)
+
+    def scoped_object(self, pk: int):
+        """The object `pk` among those `read_selector` lets the caller see, or a 404."""
+        return get_object_or_404(type(self).read_selector(self.request.user), pk=pk)
 
 
 class ScopedViewSet(ScopedView, viewsets.GenericViewSet):
     """A viewset whose every queryset is a selector's: `read_selector` or `write_selectors`."""
 
-    read_selector: ClassVar[Selector | None] = None
     write_selectors: ClassVar[Mapping[str, Selector]] = {}
 
     def selector(self) -> Selector:

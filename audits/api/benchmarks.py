@@ -24,10 +24,11 @@ from audits.api.schema import error_response
 from audits.models import BenchmarkSnapshot, PeriodKind
 from audits.services.benchmarks.periods import period_kind_of
 from audits.services.benchmarks.reads import branches_compare, shopper_calibration
-from audits.services.benchmarks.served import served_peers
+from audits.services.benchmarks.served import BRANCH_ONLY_FIELDS, served_peers
 from scoring.benchmark.records import LEVELS, OVERALL
 
 _DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")
+_ID = re.compile(r"[0-9]{1,18}")
 MAX_COMPARED = 20
 
 # --- Shapes (documented in the OpenAPI schema) -------------------------------------------------
@@ -79,12 +80,10 @@ class LeagueRowSerializer(serializers.Serializer):
         help_text="Branch rows only: 1 = best fair score in its region.",
     )
 
-    BRANCH_ONLY = ("region_percentile", "region_percentile_interval", "region_rank")
-
     def to_representation(self, row: dict) -> dict:
         """Rows of other levels have no within-region standing: leave the keys out, not null."""
         data = super().to_representation(row)
-        for name in self.BRANCH_ONLY:
+        for name in BRANCH_ONLY_FIELDS:
             if name not in row:
                 data.pop(name, None)
         return data
@@ -232,10 +231,9 @@ def _dimension(request: Request) -> str:
 
 def _one_snapshot(request: Request, snapshots) -> BenchmarkSnapshot | None:
     """The one snapshot matching, for the caller's brand (`brand` when they have several)."""
-    brand_ids = set(snapshots.values_list("brand_id", flat=True).distinct())
-    brand = selectors.brand_among(brand_ids, requested_brand(request))
-    found = [s for s in snapshots.filter(brand_id=brand)[:1]] if brand is not None else []
-    return found[0] if found else None
+    readable = selectors.benchmark_brand_ids(request.user)
+    brand = selectors.brand_among(readable, requested_brand(request))
+    return None if brand is None else snapshots.filter(brand_id=brand).first()
 
 
 def _not_found(request: Request, key: str, kind: str, dimension: str) -> Exception:
@@ -317,7 +315,7 @@ class LeagueTableView(ScopedView):
 def _branch_ids(request: Request) -> list[int]:
     text = request.query_params.get("branches", "")
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(_ID.fullmatch(p) for p in parts):
         raise ValidationError({"branches": ["Expected branch ids separated by commas: 1,2,3."]})
     ids = list(dict.fromkeys(int(p) for p in parts))
     if len(ids) > MAX_COMPARED:

@@ -6,7 +6,6 @@ dict; they compute nothing.
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -94,13 +93,15 @@ class BranchScorecardSerializer(serializers.Serializer):
 class BranchScorecardView(ScopedView):
     """Head office and reviewers of the brand, and owners of the branch; 404 for others."""
 
+    read_selector = selectors.branches_visible_to
+
     @extend_schema(
         parameters=[ScorecardQuerySerializer],
         responses=BranchScorecardSerializer,
         summary="A branch's scorecard over a period (no shopper identity)",
     )
     def get(self, request: Request, pk: int) -> Response:
-        branch = get_object_or_404(selectors.branches_visible_to(request.user), pk=pk)
+        branch = self.scoped_object(pk)
         query = ScorecardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         card = scorecard_services.branch_scorecard(

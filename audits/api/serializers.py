@@ -325,8 +325,14 @@ class AudienceListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data):
         rows = data.all() if hasattr(data, "all") else data
-        child = type(self.child)
-        return [child.for_reader(self.context, row)(row, context=self.context).data for row in rows]
+        shapes: dict[type, serializers.Serializer] = {}  # one serializer per shape, not per row
+        out = []
+        for row in rows:
+            shape = type(self.child).for_reader(self.context, row)
+            if shape not in shapes:
+                shapes[shape] = shape(context=self.context)
+            out.append(shapes[shape].to_representation(row))
+        return out
 
 
 class AudienceSerializer(serializers.ModelSerializer):

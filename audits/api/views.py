@@ -7,7 +7,6 @@ writes go into `acting_brand()`, never an implied one.
 from __future__ import annotations
 
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -66,9 +65,8 @@ class HeadOfficeNetworkViewSet(
 
     def perform_create(self, serializer) -> None:
         fields = dict(serializer.validated_data)
-        fields.pop("brand", None)
-        create = type(self).create_service
-        serializer.instance = create(brand=self.acting_brand(), **fields)
+        brand = self.acting_brand(fields)
+        serializer.instance = type(self).create_service(brand=brand, **fields)
 
 
 @extend_schema_view(
@@ -99,15 +97,6 @@ class BranchViewSet(HeadOfficeNetworkViewSet):
     serializer_class = s.BranchSerializer
     read_selector = selectors.branches_visible_to
     create_service = organisation_services.branch_create
-
-    def perform_create(self, serializer) -> None:
-        fields = dict(serializer.validated_data)
-        fields.pop("brand", None)
-        fields["franchisee"] = fields.pop("franchisee_id")
-        fields["region"] = fields.pop("region_id", None)
-        serializer.instance = organisation_services.branch_create(
-            brand=self.acting_brand(), **fields
-        )
 
 
 @extend_schema_view(
@@ -143,10 +132,10 @@ class ChecklistViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         if not isinstance(request.data, dict):
             raise ValidationError({"non_field_errors": ["Expected a JSON object."]})
         definition = dict(request.data)
-        definition.pop("brand", None)
+        brand = self.acting_brand(definition)
         template_name = definition.pop("template", None)
         version = checklist_services.checklist_publish(
-            brand=self.acting_brand(),
+            brand=brand,
             template_name=str(template_name or ""),
             definition=definition,
             user=request.user,
@@ -192,8 +181,8 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         data = s.AssignmentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        fields.pop("brand", None)
-        assignment = assignment_services.assignment_create(brand=self.acting_brand(), **fields)
+        brand = self.acting_brand(fields)
+        assignment = assignment_services.assignment_create(brand=brand, **fields)
         return Response(self.get_serializer(assignment).data, status=201)
 
     @extend_schema(
@@ -262,7 +251,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         submission, created = submission_services.submission_create(
             shopper=request.user, assignment=assignment, **fields
         )
-        submission = selectors.submissions_visible_to(request.user).get(pk=submission.pk)
+        submission = self.get_queryset().get(pk=submission.pk)  # read back in the caller's scope
         return Response(
             self.get_serializer(submission).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -312,6 +301,7 @@ class PhotoFileView(ScopedView):
     """Serves a stripped photo only to those who may read its submission (404 otherwise)."""
 
     variant = "image"
+    read_selector = selectors.photos_visible_to
 
     @extend_schema(
         responses={
@@ -321,7 +311,7 @@ class PhotoFileView(ScopedView):
         summary="Download a photo (permission-checked)",
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        photo = get_object_or_404(selectors.photos_visible_to(request.user), pk=pk)
+        photo = self.scoped_object(pk)
         field = getattr(photo, self.variant)
         response = FileResponse(field.open("rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=3600"

@@ -36,24 +36,24 @@ def branch_create(
     *,
     brand: Brand,
     name: str,
-    franchisee: int,
+    franchisee_id: int,
     latitude: float,
     longitude: float,
     timezone: str = "UTC",
     address: str = "",
-    region: int | None = None,
+    region_id: int | None = None,
 ) -> Branch:
-    """Create a branch of `brand`; `franchisee` and `region` are ids looked up in that brand.
+    """Create a branch of `brand`; `franchisee_id` and `region_id` are looked up in that brand.
 
     An id of another brand is "unknown", exactly like one that does not exist.
     """
     errors = {}
-    franchisee_obj = Franchisee.objects.filter(pk=franchisee, brand=brand).first()
+    franchisee_obj = Franchisee.objects.filter(pk=franchisee_id, brand=brand).first()
     if franchisee_obj is None:
         errors["franchisee"] = ["Unknown franchisee."]
     region_obj = None
-    if region is not None:
-        region_obj = Region.objects.filter(pk=region, brand=brand).first()
+    if region_id is not None:
+        region_obj = Region.objects.filter(pk=region_id, brand=brand).first()
         if region_obj is None:
             errors["region"] = ["Unknown region."]
     if errors:

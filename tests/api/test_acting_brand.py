@@ -87,3 +87,26 @@ def test_a_malformed_brand_is_a_400_naming_it(world, value):
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "brand"
+
+
+def test_a_reader_of_several_brands_names_the_league_table_brand(two_brands):
+    world, second = two_brands
+    client = client_for(world.hq)
+    response = client.get("/api/v1/benchmarks/?period=2026-Q3")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "brand"
+    named = client.get(f"/api/v1/benchmarks/?period=2026-Q3&brand={second.pk}")
+    assert named.status_code == 404  # a brand of theirs, with no snapshot yet
+    other = client.get(f"/api/v1/benchmarks/?period=2026-Q3&brand={world.other_brand.pk}")
+    assert other.status_code == 400
+    assert other.json()["errors"][0]["attr"] == "brand"
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0661"])  # superscript two, Arabic-Indic one
+def test_unicode_digits_are_a_400_not_a_500(world, value):
+    client = client_for(world.hq)
+    response = client.post(f"/api/v1/regions/?brand={value}", {"name": "East"}, format="json")
+    assert response.status_code == 400
+    compare = client.get(f"/api/v1/benchmarks/compare/?branches={value}&period=2026-Q3")
+    assert compare.status_code == 400
+    assert compare.json()["errors"][0]["attr"] == "branches"

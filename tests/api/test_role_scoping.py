@@ -515,7 +515,7 @@ ACTIONS: dict[tuple[str, str], tuple] = {
     ("get", "benchmarks/"): (
         f"/api/v1/benchmarks/?period={QUARTER_NOW}",
         None,
-        NO_SHOPPERS,
+        {**NO_SHOPPERS, "admin": 400},  # an admin reads every brand: must name one
     ),
     ("get", "benchmarks/compare/"): (
         lambda s: (

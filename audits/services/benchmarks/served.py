@@ -22,6 +22,8 @@ ROW_FIELDS = (
     "few_audits",
     "critical_failure_rate",
 )
+# Keys only branch rows have: their standing among the branches of their own region.
+BRANCH_ONLY_FIELDS = ("region_percentile", "region_percentile_interval", "region_rank")
 
 
 def _r(value: float | None, places: int = 2) -> float | None:
