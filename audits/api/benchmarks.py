@@ -355,6 +355,7 @@ class ShopperCalibrationView(ScopedView):
     """GET /shoppers/{id}/calibration/: a shopper's estimated leniency, for head office."""
 
     permission_classes = [IsAuthenticated, ReadsCalibration]
+    read_selector = selectors.calibration_shoppers_visible_to
 
     @extend_schema(
         summary="A shopper's leniency (score points, positive = grades softer) with its interval",
@@ -377,5 +378,6 @@ class ShopperCalibrationView(ScopedView):
     )
     def get(self, request: Request, pk: int) -> Response:
         period = _period(request, required=False)
-        calibration = shopper_calibration(user=request.user, shopper_id=pk, period=period)
+        shopper = self.scoped_object(pk)
+        calibration = shopper_calibration(user=request.user, shopper=shopper, period=period)
         return Response(CalibrationSerializer(calibration).data)

@@ -139,13 +139,13 @@ def _trend_point(month: str, row: dict | None) -> dict:
     }
 
 
-def shopper_calibration(*, user: User, shopper_id: int, period: tuple[str, str] | None) -> dict:
+def shopper_calibration(*, user: User, shopper: User, period: tuple[str, str] | None) -> dict:
     """A shopper's leniency with its interval, from `period` or the latest quarter holding them.
 
-    404 when the caller may not see the shopper or no snapshot includes an audit by them.
+    `shopper` comes from `selectors.calibration_shoppers_visible_to(user)`; 404 when no
+    snapshot the caller sees includes an audit by them.
     """
-    if not selectors.calibration_shoppers_visible_to(user).filter(pk=shopper_id).exists():
-        raise NotFound("No such shopper.")
+    shopper_id = shopper.pk
     snapshots = selectors.benchmark_snapshots_visible_to(user).filter(
         dimension=OVERALL, shopper_leniency__has_key=str(shopper_id)
     )
