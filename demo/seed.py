@@ -49,13 +49,13 @@ from audits.services.benchmarks.building import benchmarks_refresh_brand
 from audits.services.checklists import checklist_publish
 from audits.services.photos import photo_store
 from audits.services.scoring import score_fields
-from audits.services.submissions import submission_fingerprint
+from audits.services.submissions import as_stored, submission_fingerprint
 from demo.bulk import insert_rows, set_column
 from demo.network import plan_network
 from demo.pictures import receipt_jpeg, storefront_jpeg
 from demo.visits import AnswerSimulator, VisitPlan, plan_visits
+from scoring.answers import parse_answers
 from scoring.engine import ENGINE_VERSION, score
-from scoring.types import Answer as AnswerData
 
 DEMO_BRAND = "Bramble & Bean"
 DEFAULT_PASSWORD = "touchpoint-demo"
@@ -472,15 +472,13 @@ class _Writer:
         answers: list[tuple] = []
         scores: list[tuple] = []
         for submission, (_, _, d) in zip(submissions, drawn, strict=True):
-            data = []
-            for position, entry in enumerate(d["sim"].answers):
-                na = entry.get("na", False)
-                value = None if na else entry.get("value")
-                comment = entry.get("comment", "")
-                answers.append((submission.pk, entry["item"], value, na, comment, position))
-                # What answers_as_data makes of these rows once stored, in position order.
-                data.append(AnswerData(item=entry["item"], value=value, na=na, comment=comment))
-            fields = score_fields(score(self.checklist, data))
+            # Parsed and stored as submission_create does; scored as the worker reads them.
+            stored = as_stored(parse_answers(d["sim"].answers))
+            answers += [
+                (submission.pk, a.item, a.value, a.na, a.comment, position)
+                for position, a in enumerate(stored)
+            ]
+            fields = score_fields(score(self.checklist, stored))
             self._count_score(fields)
             if self.score_columns is None:
                 self.score_columns = list(fields)

@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ from audits.models import (
     User,
 )
 from scoring.answers import AnswersError, parse_answers, validate_answers
+from scoring.types import Answer as AnswerData
 
 OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
@@ -179,18 +181,23 @@ def _store(
     return submission
 
 
-def answers_store(*, submission: Submission, answers: Sequence[Any]) -> list[Answer]:
-    """Insert a submission's parsed answers in the order the phone sent them (N/A: no value)."""
+def as_stored(answers: Sequence[AnswerData]) -> list[AnswerData]:
+    """Parsed answers as they are stored, and so later scored: an N/A answer keeps no value."""
+    return [replace(answer, value=None) if answer.na else answer for answer in answers]
+
+
+def answers_store(*, submission: Submission, answers: Sequence[AnswerData]) -> list[Answer]:
+    """Insert a submission's parsed answers as stored, in the order the phone sent them."""
     return Answer.objects.bulk_create(
         Answer(
             submission=submission,
             item=answer.item,
-            value=None if answer.na else answer.value,
+            value=answer.value,
             na=answer.na,
             comment=answer.comment,
             position=position,
         )
-        for position, answer in enumerate(answers)
+        for position, answer in enumerate(as_stored(answers))
     )
 
 
