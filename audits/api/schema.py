@@ -17,6 +17,8 @@ from rest_framework import exceptions, fields, serializers
 from rest_framework.serializers import ListSerializer
 
 from audits import errors as domain_errors
+from audits.api import fields as _touchpoint_fields  # noqa: F401 - its codes, walked below
+from audits.dates import OUT_OF_RANGE
 from audits.images import RejectionCode
 
 # simplejwt's codes (rest_framework_simplejwt.authentication / exceptions).
@@ -63,7 +65,7 @@ def _emitted_codes() -> list[str]:
             if isinstance(code, str) and not name.startswith("Base"):
                 codes.add(code)
     codes.add("unique")  # UniqueValidator and UniqueFor*Validator pass it at raise time
-    codes |= set(JWT_CODES) | set(typing.get_args(RejectionCode))
+    codes |= set(JWT_CODES) | set(typing.get_args(RejectionCode)) | {OUT_OF_RANGE}
     return sorted(codes)
 
 

@@ -14,17 +14,18 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api.base import ScopedView
 from audits.api.benchmarks import FairSummarySerializer
+from audits.api.fields import SupportedDateField
 from audits.services import scorecards as scorecard_services
 
 
 class ScorecardQuerySerializer(serializers.Serializer):
     """Query parameters; `from` is a Python keyword, hence the namespace assignment."""
 
-    locals()["from"] = serializers.DateField(
+    locals()["from"] = SupportedDateField(
         required=False,
         help_text="First day (YYYY-MM-DD, branch time); default: 12 months before `to`.",
     )
-    to = serializers.DateField(
+    to = SupportedDateField(
         required=False, help_text="Last day (YYYY-MM-DD, branch time), included; default today."
     )
 

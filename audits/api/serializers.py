@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from audits.api.fields import SupportedDateTimeField
 from audits.models import Assignment, Branch, Franchisee, Photo, Region, Score, Submission, User
 from audits.selectors import access_for
 
@@ -195,8 +196,8 @@ class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
     shopper = serializers.IntegerField()
     checklist = serializers.IntegerField(help_text="Checklist version id")
     scenario = serializers.CharField(allow_blank=True, default="")
-    window_start = serializers.DateTimeField()
-    window_end = serializers.DateTimeField()
+    window_start = SupportedDateTimeField()
+    window_end = SupportedDateTimeField()
 
 
 # --- Submissions ----------------------------------------------------------------------------
@@ -218,8 +219,8 @@ class AnswerInputSerializer(serializers.Serializer):
 class SubmissionCreateSerializer(serializers.Serializer):
     client_id = serializers.UUIDField(help_text="Made on the phone; the same id is a retry.")
     assignment = serializers.IntegerField()
-    started_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField()
+    started_at = SupportedDateTimeField()
+    finished_at = SupportedDateTimeField()
     location = LocationSerializer(required=False, allow_null=True, default=None)
     photo_count = serializers.IntegerField(min_value=0, max_value=50, default=0)
     answers = AnswerInputSerializer(many=True, allow_empty=True)

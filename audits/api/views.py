@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api import serializers as s
 from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
+from audits.api.fields import SupportedIsoDateTimeFilter
 from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice, StaffReadsHeadOfficeWrites
 from audits.api.schema import error_response
 from audits.models import Assignment, AssignmentStatus, Submission, SubmissionStatus
@@ -287,13 +288,24 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         )
 
 
+class AuditFilter(filters.FilterSet):
+    """`?assignment__branch=`, `?started_at__gte=` and `?started_at__lt=` (years 2000-2100)."""
+
+    started_at__gte = SupportedIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
+    started_at__lt = SupportedIsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
+
+    class Meta:
+        model = Submission
+        fields = ["assignment__branch"]
+
+
 @extend_schema_view(
     list=extend_schema(summary="Scored audits of the branches the caller may see"),
     retrieve=extend_schema(summary="One scored audit, with answers, photos and its score"),
 )
 class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceViewSet):
     serializer_class = s.AuditSerializer
-    filterset_fields = {"assignment__branch": ["exact"], "started_at": ["gte", "lt"]}
+    filterset_class = AuditFilter
     read_selector = selectors.audits_visible_to
 
 

@@ -1,0 +1,46 @@
+"""Input fields that hold what the database and the reports can: dates in supported years."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django_filters import rest_framework as filters
+from rest_framework import serializers
+
+from audits.dates import OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, in_supported_range
+
+
+class SupportedDateTimeField(serializers.DateTimeField):
+    """A date-time in years 2000 to 2100 (audits.dates), else a 400 with code out_of_range."""
+
+    default_error_messages = {OUT_OF_RANGE: OUT_OF_RANGE_MESSAGE}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not in_supported_range(parsed):
+            self.fail(OUT_OF_RANGE)
+        return parsed
+
+
+class SupportedDateField(serializers.DateField):
+    """A date in years 2000 to 2100 (audits.dates), else a 400 with code out_of_range."""
+
+    default_error_messages = {OUT_OF_RANGE: OUT_OF_RANGE_MESSAGE}
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not in_supported_range(parsed):
+            self.fail(OUT_OF_RANGE)
+        return parsed
+
+
+def _supported(value) -> None:
+    if value is not None and not in_supported_range(value):
+        raise DjangoValidationError(OUT_OF_RANGE_MESSAGE, code=OUT_OF_RANGE)
+
+
+class SupportedIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    """A query-string date-time filter refusing years outside 2000 to 2100 (a 400, not a 500)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [_supported])
+        super().__init__(*args, **kwargs)
