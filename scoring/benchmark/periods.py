@@ -61,9 +61,16 @@ class Period:
         return self.start <= day <= self.end
 
     def shift(self, steps: int) -> Period:
-        """The period `steps` periods of the same kind later (earlier when `steps` < 0)."""
+        """The period `steps` periods of the same kind later (earlier when `steps` < 0).
+
+        ValueError, never OverflowError, past the calendar (no period follows December 9999
+        or precedes January of year 1), so a caller stepping from a stray date gets the one
+        error every malformed period raises.
+        """
         per_year = _PER_YEAR[self.kind]
         year, index0 = divmod(self.year * per_year + self.index - 1 + steps, per_year)
+        if not 1 <= year <= 9999:
+            raise ValueError(f"no {self.kind} {steps:+d} from {self.key}: years run from 1 to 9999")
         return Period(year, self.kind, index0 + 1)
 
     def __str__(self) -> str:

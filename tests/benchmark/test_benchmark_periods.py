@@ -56,3 +56,18 @@ def test_every_day_lies_in_its_period_and_not_in_the_previous(day):
         before = parse_period(previous_period(period.key))
         assert not before.contains(day)
         assert (before.end - period.start).days == -1
+
+
+def test_stepping_past_the_calendar_is_a_value_error_not_an_overflow():
+    """No period follows December 9999 or precedes year 1: a ValueError, like any bad period."""
+    for key in ("9999-Q4", "9999-12", "9999"):
+        last = parse_period(key)
+        assert last.end == date(9999, 12, 31)  # the last period itself is computable
+        with pytest.raises(ValueError, match="years run from 1 to 9999"):
+            last.shift(1)
+    for key in ("0001-Q1", "0001-01", "0001"):
+        with pytest.raises(ValueError, match="years run from 1 to 9999"):
+            parse_period(key).shift(-1)
+    assert rolling_quarters("9999-Q4") == ("9999-Q1", "9999-Q2", "9999-Q3", "9999-Q4")
+    with pytest.raises(ValueError):
+        rolling_quarters("0001-Q2")  # its window starts before year 1
