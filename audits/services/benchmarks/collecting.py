@@ -2,10 +2,16 @@
 
 The one place rows become the pure package's records (`scoring.benchmark`). Visit dates are
 the branch's local date, so an audit late on the last evening of a month counts in that month.
+
+An audit whose visit date falls outside the years the product supports (audits.dates, 2000 to
+2100) cannot be placed in a period a league table is built for: it is logged and skipped here,
+where audits are read, so a visit dated 9999-12-31 that reached the database never stops a
+brand's refresh (the period after December 9999 cannot be computed).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -13,8 +19,15 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from audits.dates import FIRST_YEAR, LAST_YEAR, in_supported_range
 from audits.models import Branch, Brand, Score, SubmissionStatus
 from scoring.benchmark import AuditRecord, UnitInfo
+
+logger = logging.getLogger(__name__)
+
+# The first and last visit dates a league table can place in a period.
+FIRST_DAY = date(FIRST_YEAR, 1, 1)
+LAST_DAY = date(LAST_YEAR, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,29 @@ def _zone(name: str) -> ZoneInfo:
 def visit_date(started_at: datetime, zone: str) -> date:
     """The date of a visit in its branch's time zone."""
     return started_at.astimezone(_zone(zone)).date()
+
+
+def placed_visit_date(submission_id: int, started_at: datetime, zone: str) -> date | None:
+    """The visit date of a counted audit, or None (logged) if no supported period holds it.
+
+    None for a date outside years 2000 to 2100 in the branch's time zone, or one that has no
+    local date at all (9999-12-31 late in UTC is year 10000 in Tokyo): the audit is skipped.
+    """
+    try:
+        day = visit_date(started_at, zone)
+    except OverflowError:
+        day = None
+    if day is None or not in_supported_range(day):
+        logger.warning(
+            "league tables skip submission %s: its visit (%s, %s) is outside years %s to %s",
+            submission_id,
+            started_at.isoformat(),
+            zone,
+            FIRST_YEAR,
+            LAST_YEAR,
+        )
+        return None
+    return day
 
 
 def branch_units(brand: Brand) -> tuple[dict[str, UnitInfo], dict[int, str]]:
@@ -66,11 +102,15 @@ def counted_scores(brand: Brand) -> QuerySet[Score]:
 def read_audits(brand: Brand, first: date, last: date, zones: dict[int, str]) -> list[CountedAudit]:
     """Counted audits visited (branch-local date) from `first` to `last`, in visit order.
 
-    One query with values() for the window (padded a day each side for time zones). Each audit
+    One query with values() for the window (padded a day each side for time zones, and held
+    within the supported years, so no date arithmetic leaves the calendar). Each audit
     counts with its calculated overall, the score before a `zero` critical policy replaced it
     with 0: the model is fitted on the calculated score (a kill item is its own yes/no
     outcome), and the failure counts as a critical failure.
     """
+    first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
+    if first > last:
+        return []
     low = datetime.combine(first - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
     high = datetime.combine(last + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
     rows = (
@@ -89,8 +129,8 @@ def read_audits(brand: Brand, first: date, last: date, zones: dict[int, str]) ->
     )
     audits = []
     for sub_id, branch_id, shopper_id, started, calculated, failures, dims, scored in rows:
-        visited = visit_date(started, zones.get(branch_id, "UTC"))
-        if not first <= visited <= last:
+        visited = placed_visit_date(sub_id, started, zones.get(branch_id, "UTC"))
+        if visited is None or not first <= visited <= last:
             continue
         if calculated is None:
             continue  # nothing was scorable on this visit

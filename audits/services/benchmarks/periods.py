@@ -22,7 +22,7 @@ from datetime import date
 from django.conf import settings
 
 from audits.models import BenchmarkSnapshot, Brand, PeriodKind
-from audits.services.benchmarks.collecting import counted_scores, visit_date
+from audits.services.benchmarks.collecting import counted_scores, placed_visit_date
 from scoring.benchmark import parse_period
 from scoring.benchmark.periods import MONTH, QUARTER, YEAR, Period, period_of, rolling_date_range
 
@@ -95,12 +95,12 @@ def default_periods(brand: Brand, zones: dict[int, str], today: date) -> set[tup
     else:
         recent = []
     touched = [
-        visit_date(started, zones.get(branch_id, "UTC"))
-        for branch_id, started in scores.values_list(
-            "submission__assignment__branch_id", "submission__started_at"
+        placed_visit_date(submission_id, started, zones.get(branch_id, "UTC"))
+        for submission_id, branch_id, started in scores.values_list(
+            "submission_id", "submission__assignment__branch_id", "submission__started_at"
         )
     ]
-    periods = periods_of(touched)
+    periods = periods_of(day for day in touched if day is not None)  # None: logged, skipped
     # Recent months: rebuilding them re-tests change against their predecessors too.
     for day in recent:
         periods |= {(PeriodKind.MONTH, period_of(day, MONTH).key)}
@@ -117,10 +117,11 @@ def default_periods(brand: Brand, zones: dict[int, str], today: date) -> set[tup
 def trend_months(key: str, kind: str) -> list[str]:
     """The month keys a snapshot of `kind` and `key` spans, oldest first (for trends)."""
     first, last = ranked_window(kind, key)
-    months, month = [], period_of(first, MONTH)
-    while month.start <= last:
-        months.append(month.key)
+    month, final = period_of(first, MONTH), period_of(last, MONTH)
+    months = [month.key]
+    while month != final:  # no shift past the last month (none follows December 9999)
         month = month.shift(1)
+        months.append(month.key)
     return months
 
 
