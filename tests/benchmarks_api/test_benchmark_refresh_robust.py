@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from audits import tasks
 from audits.models import BenchmarkSnapshot, PeriodKind, Score, Submission
+from audits.services.benchmarks import building, scheduling
 from audits.services.benchmarks.building import benchmarks_refresh_brand
 from support.helpers import scored_submission
 
@@ -132,3 +133,48 @@ def test_the_nightly_job_refreshes_a_brand_holding_a_9999_visit(world):
     assert tasks.refresh_all_benchmarks.apply().get() == 2
     periods = {p for _, p in _built(world.brand)}
     assert "2026-08" in periods and not any(p.startswith("9999") for p in periods)
+
+
+def test_one_brand_failing_does_not_stop_the_nightly_refresh_of_the_others(
+    world, monkeypatch, caplog
+):
+    """Eager: a brand's refresh raising inside the fan-out is logged, the next brand builds."""
+    scored_submission(world, started_at=AUGUST)
+    other = scored_submission(
+        world, branch=world.other_branch, started_at=datetime(2026, 8, 4, 10, tzinfo=UTC)
+    )
+    assert other.status == "scored"
+    failing = min(world.brand.pk, world.other_brand.pk)  # the first one the loop sends
+    healthy = world.other_brand if failing == world.brand.pk else world.brand
+    real = building.benchmarks_refresh_brand
+
+    def refresh(*, brand, **kwargs):
+        if brand.pk == failing:
+            raise OverflowError("date value out of range")
+        return real(brand=brand, **kwargs)
+
+    monkeypatch.setattr(building, "benchmarks_refresh_brand", refresh)
+    with caplog.at_level(logging.ERROR, logger=scheduling.logger.name):
+        queued = tasks.refresh_all_benchmarks.apply().get()
+
+    assert queued == 1  # the failing one is not counted
+    assert BenchmarkSnapshot.objects.filter(brand=healthy, period="2026-08").exists()
+    assert not BenchmarkSnapshot.objects.filter(brand_id=failing).exists()
+    failures = [r for r in caplog.records if r.name == scheduling.logger.name]
+    assert [f"brand {failing} failed" in r.getMessage() for r in failures] == [True]
+    assert failures[0].exc_info and failures[0].exc_info[0] is OverflowError
+
+
+def test_a_broker_refusing_one_brand_does_not_stop_the_others(world, monkeypatch, caplog):
+    sent = []
+
+    def apply_async(args, **kwargs):
+        if args == [world.brand.pk]:
+            raise ConnectionError("broker refused")
+        sent.extend(args)
+
+    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", apply_async)
+    with caplog.at_level(logging.ERROR, logger=scheduling.logger.name):
+        assert scheduling.benchmarks_schedule_every_brand() == 1
+    assert sent == [world.other_brand.pk]
+    assert any(f"brand {world.brand.pk} failed" in r.getMessage() for r in caplog.records)

@@ -96,8 +96,20 @@ def benchmarks_refresh_on_commit(submission_ids: Iterable[int]) -> None:
 
 def benchmarks_schedule_every_brand() -> int:
     """Nightly (beat): queue every brand's refresh as its own task, so one slow brand or a
-    failing one does not hold the others back. Returns how many were queued."""
+    failing one does not hold the others back. Returns how many were queued (or, eager, run).
+
+    A brand whose send fails is logged and the loop goes on: with a broker that is the broker
+    refusing one message; with the embedded eager Celery the task runs here and its error
+    propagates out of the send (CELERY_TASK_EAGER_PROPAGATES), so without this one brand's
+    failed refresh would leave every later brand's tables unbuilt for the night.
+    """
     brand_ids = list(Brand.objects.order_by("pk").values_list("pk", flat=True))
+    queued = 0
     for brand_id in brand_ids:
-        dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id)
-    return len(brand_ids)
+        try:
+            dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id)
+        except Exception:  # one brand's failure is logged; the other brands go on
+            logger.exception("nightly league-table refresh of brand %s failed", brand_id)
+        else:
+            queued += 1
+    return queued
