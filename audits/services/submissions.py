@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -33,6 +33,9 @@ from audits.models import (
 from scoring.answers import AnswersError, parse_answers, validate_answers
 from scoring.types import Answer as AnswerData
 
+# Phones' clocks drift: a visit may look this far in the future and still be real.
+CLOCK_DRIFT = timedelta(minutes=10)
+MAX_VISIT = timedelta(hours=24)
 OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
 
 logger = logging.getLogger(__name__)
@@ -113,8 +116,7 @@ def submission_create(
         raise Conflict("This assignment already has a submission.")
     if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
         raise Conflict(f"This assignment is {assignment.status} and takes no submission.")
-    if finished_at < started_at:
-        raise InvalidInput({"finished_at": ["The visit cannot finish before it started."]})
+    _check_visit_times(started_at, finished_at)
 
     try:
         parsed = parse_answers(answers)
@@ -199,6 +201,24 @@ def answers_store(*, submission: Submission, answers: Sequence[AnswerData]) -> l
         )
         for position, answer in enumerate(as_stored(answers))
     )
+
+
+def _check_visit_times(started_at: datetime, finished_at: datetime) -> None:
+    """A visit happened: not in the future (past a phone clock's drift), in order, within a day.
+
+    Every offending field is named at once.
+    """
+    errors: dict[str, list[str]] = {}
+    latest = timezone.now() + CLOCK_DRIFT
+    for name, value in (("started_at", started_at), ("finished_at", finished_at)):
+        if value > latest:
+            errors[name] = ["A visit cannot be reported before it happened (it is in the future)."]
+    if finished_at < started_at:
+        errors.setdefault("finished_at", []).append("The visit cannot finish before it started.")
+    elif finished_at - started_at > MAX_VISIT:
+        errors.setdefault("finished_at", []).append("A visit lasts at most 24 hours.")
+    if errors:
+        raise InvalidInput(errors)
 
 
 def submission_queue_for_scoring(*, submission: Submission) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from audits.models import Submission
 from support.helpers import client_for, submission_body
@@ -61,3 +64,32 @@ def test_audit_list_filters_outside_the_supported_years_are_refused(world, param
 def test_dates_inside_the_range_still_filter(world):
     response = client_for(world.hq).get("/api/v1/audits/?started_at__gte=2000-01-01T00:00:00Z")
     assert response.status_code == 200
+
+
+def _visit(world, started, minutes=25):
+    return submission_body(
+        world.assignment,
+        started_at=started.isoformat(),
+        finished_at=(started + timedelta(minutes=minutes)).isoformat(),
+    )
+
+
+def test_a_visit_in_the_future_is_refused_naming_both_times(world):
+    body = _visit(world, timezone.now() + timedelta(hours=2))
+    response = client_for(world.shopper).post("/api/v1/submissions/", body, format="json")
+    assert response.status_code == 400
+    assert {e["attr"] for e in response.json()["errors"]} == {"started_at", "finished_at"}
+    assert not Submission.objects.exists()
+
+
+def test_a_phone_clock_a_few_minutes_fast_is_fine(world):
+    body = _visit(world, timezone.now() - timedelta(minutes=20), minutes=25)
+    response = client_for(world.shopper).post("/api/v1/submissions/", body, format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_visit_longer_than_a_day_is_refused(world):
+    body = _visit(world, timezone.now() - timedelta(days=3), minutes=24 * 60 + 1)
+    response = client_for(world.shopper).post("/api/v1/submissions/", body, format="json")
+    assert response.status_code == 400
+    assert [e["attr"] for e in response.json()["errors"]] == ["finished_at"]
