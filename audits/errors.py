@@ -93,6 +93,13 @@ class Conflict(TouchpointError):
     default_message = "This conflicts with what is already stored."
 
 
+class InvalidTransition(Conflict):
+    """A status change the lifecycle does not allow from the current state (named in it)."""
+
+    default_code = "invalid_transition"
+    default_message = "This change is not allowed from the current state."
+
+
 class NotFound(TouchpointError):
     """The thing asked for does not exist, or the caller may not know that it does."""
 

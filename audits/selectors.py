@@ -277,6 +277,14 @@ def assignments_writable_by(user: User) -> QuerySet[Assignment]:
     )
 
 
+@_authenticated_only
+def assignments_managed_by(user: User) -> QuerySet[Assignment]:
+    """Assignments head office may change (cancel): those of its brands' branches."""
+    return Assignment.objects.select_related("branch", "checklist__template").filter(
+        branch__brand_id__in=access_for(user).head_office_brand_ids
+    )
+
+
 def _current_scores() -> Prefetch:
     return Prefetch(
         "scores", queryset=Score.objects.filter(is_current=True), to_attr="current_scores"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from audits import dispatch
+from audits.services import assignments as assignment_services
 from audits.services import scoring as scoring_services
 from audits.services.benchmarks import building as benchmark_building
 from audits.services.benchmarks import scheduling as benchmark_scheduling
@@ -65,3 +66,9 @@ def refresh_benchmarks(brand_id: int) -> int:
 def refresh_all_benchmarks() -> int:
     """Nightly (beat): queue every brand's refresh as its own task."""
     return benchmark_scheduling.benchmarks_schedule_every_brand()
+
+
+@shared_task(name="audits.tasks.expire_assignments")
+def expire_assignments() -> int:
+    """Periodic (beat): offered and accepted visits whose window ended unsent expire."""
+    return assignment_services.assignments_expire()

@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.requeue_stuck_submissions",
         "schedule": timedelta(minutes=5),
     },
+    "expire-assignments": {
+        "task": "audits.tasks.expire_assignments",
+        "schedule": timedelta(minutes=15),
+    },
     # Rebuild every brand's recent league tables nightly (docs/benchmarking.md, "Serving").
     "refresh-all-benchmarks": {
         "task": "audits.tasks.refresh_all_benchmarks",

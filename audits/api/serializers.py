@@ -191,6 +191,12 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return submission.pk if submission is not None else None
 
 
+class ReasonSerializer(serializers.Serializer):
+    """Why a person changes an assignment's status; recorded with who and when."""
+
+    reason = serializers.CharField(max_length=1000, help_text="Shown in the assignment's history.")
+
+
 class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
     branch = serializers.IntegerField()
     shopper = serializers.IntegerField()

@@ -22,7 +22,12 @@ from audits import selectors
 from audits.api import serializers as s
 from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
 from audits.api.fields import SupportedIsoDateTimeFilter
-from audits.api.permissions import IsShopper, ReadOnlyOrHeadOffice, StaffReadsHeadOfficeWrites
+from audits.api.permissions import (
+    IsHeadOffice,
+    IsShopper,
+    ReadOnlyOrHeadOffice,
+    StaffReadsHeadOfficeWrites,
+)
 from audits.api.schema import error_response
 from audits.models import Assignment, AssignmentStatus, Submission, SubmissionStatus
 from audits.services import assignments as assignment_services
@@ -163,14 +168,20 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     filterset_class = AssignmentFilter
     permission_classes = [IsAuthenticated, ReadOnlyOrHeadOffice]
     read_selector = selectors.assignments_visible_to
-    write_selectors = {"accept": selectors.assignments_writable_by}
+    write_selectors = {
+        "accept": selectors.assignments_writable_by,
+        "decline": selectors.assignments_writable_by,
+        "cancel": selectors.assignments_managed_by,
+    }
 
     def get_queryset(self):
         return super().get_queryset().select_related("submission")
 
     def get_permissions(self):
-        if self.action == "accept":
+        if self.action in ("accept", "decline"):
             return [IsAuthenticated(), IsShopper()]
+        if self.action == "cancel":
+            return [IsAuthenticated(), IsHeadOffice()]
         return super().get_permissions()
 
     @extend_schema(
@@ -196,7 +207,41 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        assignment = assignment_services.assignment_accept(assignment=self.get_object())
+        assignment = assignment_services.assignment_accept(
+            assignment=self.get_object(), by=request.user
+        )
+        return Response(self.get_serializer(assignment).data)
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={
+            200: s.AssignmentSerializer,
+            409: error_response("Not offered any more (code invalid_transition, current state)"),
+        },
+        summary="Turn an offer down, saying why (the shopper; an accepted visit cannot be)",
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str | None = None) -> Response:
+        return self._with_reason(assignment_services.assignment_decline)
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={
+            200: s.AssignmentSerializer,
+            409: error_response("Already submitted or closed (code invalid_transition)"),
+        },
+        summary="Call an offered or accepted visit off, saying why (head office)",
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._with_reason(assignment_services.assignment_cancel)
+
+    def _with_reason(self, change) -> Response:
+        data = s.ReasonSerializer(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        assignment = change(
+            assignment=self.get_object(), by=self.request.user, reason=data.validated_data["reason"]
+        )
         return Response(self.get_serializer(assignment).data)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.utils import timezone
 
 from .checklists import ChecklistVersion
 from .organisation import Branch
@@ -17,6 +18,7 @@ class AssignmentStatus(models.TextChoices):
     SCORED = "scored", "Scored"
     CANCELLED = "cancelled", "Cancelled"
     EXPIRED = "expired", "Expired"
+    DECLINED = "declined", "Declined"
 
 
 class Assignment(models.Model):
@@ -50,6 +52,30 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.branch} for {self.shopper} ({self.status})"
+
+
+class AssignmentTransition(models.Model):
+    """One change of an assignment's status: who made it (None: the system), when and why.
+
+    Written by the service that makes the change, in the same transaction, so the history is
+    never missing a step the status took.
+    """
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=AssignmentStatus.choices)
+    to_status = models.CharField(max_length=20, choices=AssignmentStatus.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["assignment", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.from_status} -> {self.to_status}"
 
 
 class SubmissionStatus(models.TextChoices):

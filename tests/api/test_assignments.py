@@ -247,7 +247,9 @@ def test_accepting_a_closed_visit_is_409(world, status):
     world.assignment.save()
     response = accept(world.shopper, world.assignment)
     assert response.status_code == 409
-    assert response.json()["errors"][0]["code"] == "conflict"
+    error = response.json()["errors"][0]
+    assert error["code"] == "invalid_transition"  # issue 11: the lifecycle's own code
+    assert status in error["detail"]
     world.assignment.refresh_from_db()
     assert world.assignment.status == status
 

@@ -491,6 +491,24 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         None,
         {"shopper": 200, "shopper2": 404, **STAFF_403, "other_hq": 403},
     ),
+    ("post", "assignments/<pk>/decline/"): (
+        lambda s: f"/api/v1/assignments/{s.offered.pk}/decline/",
+        lambda s: {"reason": "Away that week"},
+        {"shopper": 200, "shopper2": 404, **STAFF_403, "other_hq": 403},
+    ),
+    ("post", "assignments/<pk>/cancel/"): (
+        lambda s: f"/api/v1/assignments/{s.offered.pk}/cancel/",
+        lambda s: {"reason": "Branch refitting"},
+        {
+            "hq": 200,
+            "reviewer": 403,
+            "owner_a": 403,
+            "owner_b": 403,
+            "admin": 403,
+            "shopper": 403,
+            "shopper2": 403,
+        },
+    ),
     ("post", "submissions/"): (
         "/api/v1/submissions/",
         lambda s: submission_body(s.offered),
