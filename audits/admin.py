@@ -11,6 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from audits.errors import InvalidInput
 from audits.models import (
     Assignment,
+    AssignmentTransition,
     BenchmarkSnapshot,
     Branch,
     Brand,
@@ -121,11 +122,27 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
         return False
 
 
+class AssignmentTransitionInline(admin.TabularInline):
+    """The assignment's history: read-only, written by the lifecycle service only."""
+
+    model = AssignmentTransition
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_status", "to_status", "by", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = ["id", "branch", "shopper", "status", "window_start", "window_end"]
     list_filter = ["status"]
     raw_id_fields = ["branch", "shopper", "checklist"]
+    # The status moves only through audits.services.assignments (conditional, recorded).
+    readonly_fields = ["status", "accepted_at"]
+    inlines = [AssignmentTransitionInline]
 
 
 class PhotoInline(admin.TabularInline):
