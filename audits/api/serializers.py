@@ -238,22 +238,15 @@ class PhotoUploadSerializer(serializers.Serializer):
     item = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
 
 
-class PhotoSerializer(serializers.ModelSerializer):
+class OwnerPhotoSerializer(serializers.ModelSerializer):
+    """A photo as a franchise owner reads it: no id the phone made, no EXIF evidence."""
+
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Photo
-        fields = [
-            "id",
-            "client_id",
-            "item",
-            "url",
-            "thumbnail_url",
-            "width",
-            "height",
-            "uploaded_at",
-        ]
+        fields = ["id", "item", "url", "thumbnail_url", "width", "height", "uploaded_at"]
 
     def _absolute(self, name: str, photo: Photo) -> str:
         path = reverse(name, kwargs={"pk": photo.pk})
@@ -267,18 +260,35 @@ class PhotoSerializer(serializers.ModelSerializer):
         return self._absolute("api-v1:photo-thumbnail", photo)
 
 
-EVIDENCE_FIELDS = ("sha256", "original_format", "taken_at", "gps_latitude", "gps_longitude")
+class PhotoSerializer(OwnerPhotoSerializer):
+    """A photo as its shopper's phone reads it back: with the `client_id` it made."""
+
+    class Meta(OwnerPhotoSerializer.Meta):
+        fields = ["id", "client_id", *OwnerPhotoSerializer.Meta.fields[1:]]
 
 
-class PhotoEvidenceSerializer(PhotoSerializer):
-    """Staff and the photo's own shopper also see what its EXIF proved before stripping.
+# Staff-only: the phone's id of the photo and what its EXIF proved before stripping.
+EVIDENCE_FIELDS = (
+    "client_id",
+    "sha256",
+    "original_format",
+    "taken_at",
+    "gps_latitude",
+    "gps_longitude",
+)
 
-    The evidence fields are documented as optional: an owner's copy of the same photo row
-    (`PhotoSerializer`) leaves them out, since they could place or identify the shopper.
+
+class PhotoEvidenceSerializer(OwnerPhotoSerializer):
+    """Staff and the photo's own shopper also see its `client_id` and what its EXIF proved.
+
+    One component documents both readers' photos, so the evidence fields are marked optional
+    (`required=False`; `read_only=False` only because drf-spectacular marks every read-only
+    field required): an owner's copy of the same row (`OwnerPhotoSerializer`) leaves them out,
+    since they could place or identify the shopper.
     """
 
-    class Meta(PhotoSerializer.Meta):
-        fields = [*PhotoSerializer.Meta.fields, *EVIDENCE_FIELDS]
+    class Meta(OwnerPhotoSerializer.Meta):
+        fields = [*OwnerPhotoSerializer.Meta.fields, *EVIDENCE_FIELDS]
         extra_kwargs = {name: {"required": False, "read_only": False} for name in EVIDENCE_FIELDS}
 
 
@@ -379,10 +389,10 @@ class _VisitFields(serializers.ModelSerializer):
 
 
 class _OwnerFields(serializers.Serializer):
-    """What an owner's copy of a visit replaces: no shopper, photos without evidence."""
+    """What an owner's copy of a visit replaces: no shopper, photos without ids or evidence."""
 
     shopper = serializers.SerializerMethodField()
-    photos = PhotoSerializer(many=True, read_only=True)
+    photos = OwnerPhotoSerializer(many=True, read_only=True)
 
     @extend_schema_field(ShopperRefSerializer(allow_null=True))
     def get_shopper(self, submission: Submission) -> None:
@@ -414,7 +424,8 @@ class OwnerSubmissionSerializer(_OwnerFields, _VisitFields):
 
     class Meta:
         model = Submission
-        fields = SUBMISSION_FIELDS
+        # No client_id: the phone's own id of the visit is the shopper's, not the owner's.
+        fields = [name for name in SUBMISSION_FIELDS if name != "client_id"]
 
     @extend_schema_field(LocationSerializer(allow_null=True))
     def get_location(self, submission: Submission) -> None:
@@ -432,6 +443,8 @@ class SubmissionSerializer(AudienceSerializer, _VisitFields):
     class Meta(AudienceSerializer.Meta):
         model = Submission
         fields = SUBMISSION_FIELDS
+        # Documented optional: an owner's copy (OwnerSubmissionSerializer) leaves it out.
+        extra_kwargs = {"client_id": {"required": False, "read_only": False}}
 
     @extend_schema_field(LocationSerializer(allow_null=True))
     def get_location(self, submission: Submission) -> dict | None:

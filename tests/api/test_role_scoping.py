@@ -402,8 +402,11 @@ def _identity_leaks(scene: Scene, text: str) -> list[str]:
         for row in _rows(data)
         for p in row.get("photos", [])
         for key in p
-        if key in {"gps_latitude", "gps_longitude", "taken_at", "sha256"}
+        if key in {"gps_latitude", "gps_longitude", "taken_at", "sha256", "client_id"}
     ]
+    # The phone's own ids and its position: issue 11's "no location or client ids".
+    leaks += [f"{key} in visit" for row in _rows(data) for key in ("client_id",) if key in row]
+    leaks += [f"location={row['location']!r}" for row in _rows(data) if row.get("location")]
     return leaks
 
 
