@@ -35,6 +35,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: a league-table refresh debounced in one test
+    (keyed by brand id, and transactional tests reuse ids after a flush) never silences the
+    refresh of the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class World:
     """A brand with two regions, two franchisees, three branches and one of each role."""

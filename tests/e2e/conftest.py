@@ -247,11 +247,16 @@ def publishing_to(broker: str, queue: str) -> Iterator[None]:
 
 @pytest.fixture
 def celery_publishing(celery_worker: CeleryWorker, settings) -> Iterator[CeleryWorker]:
-    """The web side (live server and test code) publishes to the worker's broker and queue."""
-    settings.CELERY_BROKER_URL = celery_worker.broker_url
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.CELERY_TASK_DEFAULT_QUEUE = celery_worker.queue
+    """The web side (live server and test code) publishes to the worker's broker and queue.
+
+    `publishing_to` is entered before the Django settings change: it saves Celery's
+    configuration to restore, and a configuration not read yet would otherwise be read from
+    the changed settings, leaving the rest of the suite publishing to a broker that is gone.
+    """
     with publishing_to(celery_worker.broker_url, celery_worker.queue):
+        settings.CELERY_BROKER_URL = celery_worker.broker_url
+        settings.CELERY_TASK_ALWAYS_EAGER = False
+        settings.CELERY_TASK_DEFAULT_QUEUE = celery_worker.queue
         yield celery_worker
 
 
