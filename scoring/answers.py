@@ -121,3 +121,21 @@ def _value_problem(item: Any, value: Any) -> str | None:
     if value is None and item.type != "photo":
         return "answer required"
     return valid_value_error(item, value)
+
+
+def photo_item_error(checklist: Checklist, answers: Sequence[Answer], item_key: str) -> str | None:
+    """Why a photo cannot be attached to `item_key` for these answers, or None if it can.
+
+    A photo belongs to an item that takes photos (a `photo` item, or one that requires a
+    photo as proof) and that the shopper was shown; a blank key attaches it to the visit.
+    """
+    if not item_key:
+        return None
+    item = next((i for i in checklist.items() if i.key == item_key), None)
+    if item is None:
+        return f"Unknown item '{item_key}'."
+    if item.type != "photo" and not item.requires_photo:
+        return f"Item '{item_key}' takes no photos."
+    if item_key not in visible_item_keys(checklist, answers):
+        return f"Item '{item_key}' is not shown for these answers."
+    return None

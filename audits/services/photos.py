@@ -15,7 +15,9 @@ from django.utils import timezone
 from audits.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from audits.images import PhotoRejected, ProcessedPhoto, process_photo
 from audits.models import Photo, Submission, SubmissionStatus
+from audits.services.scoring import answers_as_data
 from audits.services.submissions import submission_queue_for_scoring
+from scoring.answers import photo_item_error
 
 
 def _read_upload(upload: UploadedFile) -> bytes:
@@ -104,8 +106,11 @@ def photo_attach(
     existing = submission.photos.filter(client_id=client_id).first()
     if existing is not None:
         return _replay_or_conflict(existing, sha256)
-    if item and item not in {i.key for i in submission.assignment.checklist.checklist.items()}:
-        raise InvalidInput({"item": [f"Unknown item '{item}'."]})
+    if item:
+        answers = answers_as_data(list(submission.answers.all()))
+        problem = photo_item_error(submission.assignment.checklist.checklist, answers, item)
+        if problem:
+            raise InvalidInput({"item": [problem]})
 
     processed = _process(data)  # CPU-heavy: done before any row is locked
     try:

@@ -160,6 +160,15 @@ def test_unknown_item_key_is_400_naming_item(shopper_client, submission):
     assert submission.photos.count() == 0
 
 
+def test_a_photo_of_an_item_that_takes_none_is_400_naming_item(shopper_client, submission):
+    response = upload(shopper_client, submission.pk, encode(picture(), "JPEG"), item="greeted")
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [e["attr"] for e in errors] == ["item"]
+    assert "takes no photos" in errors[0]["detail"]
+    assert submission.photos.count() == 0
+
+
 @pytest.mark.parametrize("missing", ["image", "client_id"])
 def test_missing_fields_are_400_naming_them(shopper_client, submission, missing):
     body = {"image": _file(encode(picture(), "JPEG"), "a.jpg"), "client_id": str(uuid.uuid4())}
