@@ -323,8 +323,17 @@ def submissions_writable_by(user: User) -> QuerySet[Submission]:
 
 @_authenticated_only
 def photos_visible_to(user: User) -> QuerySet[Photo]:
-    """Photos of the submissions the caller may read."""
-    return Photo.objects.filter(submission__in=submissions_visible_to(user).values("pk"))
+    """Photos of the submissions the caller may read; staff-only ones (receipts) only for
+    those who may learn who made the visit: its shopper, the brand's staff, admins."""
+    access = access_for(user)
+    photos = Photo.objects.filter(submission__in=submissions_visible_to(user).values("pk"))
+    if access.is_admin:
+        return photos
+    return photos.filter(
+        Q(staff_only=False)
+        | Q(submission__shopper_id=user.pk)
+        | Q(submission__assignment__branch__brand_id__in=access.staff_brand_ids)
+    )
 
 
 # --- Benchmarks -------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ def _item_to_dict(item: Item) -> dict[str, Any]:
         "na_allowed": item.na_allowed,
         "bonus": item.bonus,
         "requires_photo": item.requires_photo,
+        "staff_only": item.staff_only,
         "scale_max": item.scale_max,
         "options": [
             {"key": o.key, "label": o.label, "points": fraction_to_json(o.points)}
@@ -310,6 +311,10 @@ class _ChecklistParser:
             self.error(f"{path}.weight", "must not be negative")
         critical = self.flag(entry, "critical", f"{path}.critical")
         bonus = self.flag(entry, "bonus", f"{path}.bonus")
+        requires_photo = self.flag(entry, "requires_photo", f"{path}.requires_photo")
+        staff_only = self.flag(entry, "staff_only", f"{path}.staff_only")
+        if staff_only and item_type != "photo" and not requires_photo:
+            self.error(f"{path}.staff_only", "only an item that takes photos can be staff-only")
         item = Item(
             key=key,
             text=text,
@@ -318,7 +323,8 @@ class _ChecklistParser:
             critical=critical,
             na_allowed=self.flag(entry, "na_allowed", f"{path}.na_allowed"),
             bonus=bonus,
-            requires_photo=self.flag(entry, "requires_photo", f"{path}.requires_photo"),
+            requires_photo=requires_photo,
+            staff_only=staff_only,
             scale_max=self.scale_max(entry, path, item_type),
             options=self.options(entry, path, item_type),
             bands=self.bands(entry, path, item_type),

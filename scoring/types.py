@@ -51,6 +51,9 @@ class Item:
     na_allowed: bool = False
     bonus: bool = False
     requires_photo: bool = False
+    # Its photos are for head office and reviewers only (a receipt an owner could match to a
+    # card payment at the till would name the shopper).
+    staff_only: bool = False
     scale_max: int | None = None
     options: tuple[Option, ...] = ()
     bands: tuple[Band, ...] = ()

@@ -125,6 +125,9 @@ class ItemSerializer(serializers.Serializer):
     na_allowed = serializers.BooleanField(default=False)
     bonus = serializers.BooleanField(default=False)
     requires_photo = serializers.BooleanField(default=False)
+    staff_only = serializers.BooleanField(
+        default=False, help_text="Its photos are shown to head office and reviewers only."
+    )
     scale_max = serializers.IntegerField(allow_null=True, required=False, min_value=2)
     options = OptionSerializer(many=True, required=False)
     bands = BandSerializer(many=True, required=False)
@@ -392,11 +395,17 @@ class _OwnerFields(serializers.Serializer):
     """What an owner's copy of a visit replaces: no shopper, photos without ids or evidence."""
 
     shopper = serializers.SerializerMethodField()
-    photos = OwnerPhotoSerializer(many=True, read_only=True)
+    photos = serializers.SerializerMethodField()
 
     @extend_schema_field(ShopperRefSerializer(allow_null=True))
     def get_shopper(self, submission: Submission) -> None:
         return None
+
+    @extend_schema_field(OwnerPhotoSerializer(many=True))
+    def get_photos(self, submission: Submission) -> list[dict]:
+        """Never a staff-only photo (a receipt could be matched to the shopper's payment)."""
+        shown = [photo for photo in submission.photos.all() if not photo.staff_only]
+        return OwnerPhotoSerializer(shown, many=True, context=self.context).data
 
 
 SUBMISSION_FIELDS = [

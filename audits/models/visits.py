@@ -162,6 +162,9 @@ class Photo(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="photos")
     client_id = models.UUIDField()
     item = models.CharField(max_length=100, blank=True)
+    # Copied from the checklist item when stored (versions never change): head office and
+    # reviewers only, never an owner (a receipt could be matched to the shopper's payment).
+    staff_only = models.BooleanField(default=False)
     sha256 = models.CharField(max_length=64)
     perceptual_hash = models.CharField(max_length=32, blank=True)
     image = models.FileField(upload_to=_photo_path, storage=_photo_storage, max_length=300)

@@ -70,13 +70,18 @@ def photo_store(
     """Save a processed image and its thumbnail to storage and insert its Photo row.
 
     The fields come from the processing (hash, size, format, EXIF time and place, a time
-    without an offset read in `branch_timezone`). No checks: `photo_attach` makes them for an
-    upload; the demo data stores its drawn photos through here too.
+    without an offset read in `branch_timezone`) and the checklist item (`staff_only`). No
+    checks: `photo_attach` makes them for an upload; the demo data stores its drawn photos
+    through here too.
     """
+    checklist_item = next(
+        (i for i in submission.assignment.checklist.checklist.items() if i.key == item), None
+    )
     photo = Photo(
         submission=submission,
         client_id=client_id,
         item=item,
+        staff_only=bool(checklist_item and checklist_item.staff_only),
         sha256=processed.sha256,
         perceptual_hash=processed.perceptual_hash,
         width=processed.width,
