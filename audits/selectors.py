@@ -199,6 +199,12 @@ def _branch_scope(access: Access, prefix: str = "") -> Q:
 
 
 @_authenticated_only
+def brands_managed_by(user: User) -> QuerySet[Brand]:
+    """Brands whose settings the caller manages: their head-office brands."""
+    return Brand.objects.filter(pk__in=access_for(user).head_office_brand_ids)
+
+
+@_authenticated_only
 def branches_visible_to(user: User) -> QuerySet[Branch]:
     access = access_for(user)
     return Branch.objects.filter(_branch_scope(access)).select_related("franchisee", "region")

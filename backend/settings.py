@@ -204,6 +204,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStatusEnum": "audits.models.AssignmentStatus",
         "SubmissionStatusEnum": "audits.models.SubmissionStatus",
+        "RiskLevelEnum": "audits.models.RiskLevel",
         "ErrorCodeEnum": "audits.api.schema.ERROR_CODES",
         "ErrorTypeEnum": "audits.api.schema.ERROR_TYPES",
     },

@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from audits.api import benchmarks, views
 from audits.api.auth import TokenObtainView, TokenRenewView
+from audits.api.brand_settings import BrandSettingsView
 from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
@@ -34,6 +35,7 @@ urlpatterns = [
         benchmarks.ShopperCalibrationView.as_view(),
         name="shopper-calibration",
     ),
+    path("brands/<int:pk>/settings/", BrandSettingsView.as_view(), name="brand-settings"),
     path("branches/<int:pk>/scorecard/", BranchScorecardView.as_view(), name="branch-scorecard"),
     *router.urls,
 ]

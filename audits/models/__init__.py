@@ -4,6 +4,7 @@ from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, User
 from .scores import Score
+from .settings import BrandSettings, BrandSettingsChange, RiskLevel
 from .visits import (
     Answer,
     Assignment,
@@ -23,6 +24,8 @@ __all__ = [
     "BenchmarkSnapshot",
     "Branch",
     "Brand",
+    "BrandSettings",
+    "BrandSettingsChange",
     "ChecklistTemplate",
     "ChecklistVersion",
     "Franchisee",
@@ -30,6 +33,7 @@ __all__ = [
     "PeriodKind",
     "Photo",
     "Region",
+    "RiskLevel",
     "Role",
     "Score",
     "Submission",

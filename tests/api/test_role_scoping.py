@@ -512,6 +512,32 @@ ACTIONS: dict[tuple[str, str], tuple] = {
             "shopper2": 403,
         },
     ),
+    ("get", "brands/<pk>/settings/"): (
+        lambda s: f"/api/v1/brands/{s.world.brand.pk}/settings/",
+        None,
+        {
+            "hq": 200,
+            "reviewer": 403,
+            "owner_a": 403,
+            "owner_b": 403,
+            "admin": 403,
+            "shopper": 403,
+            "shopper2": 403,
+        },
+    ),
+    ("patch", "brands/<pk>/settings/"): (
+        lambda s: f"/api/v1/brands/{s.world.brand.pk}/settings/",
+        lambda s: {"lockout_days": 60},
+        {
+            "hq": 200,
+            "reviewer": 403,
+            "owner_a": 403,
+            "owner_b": 403,
+            "admin": 403,
+            "shopper": 403,
+            "shopper2": 403,
+        },
+    ),
     ("post", "submissions/"): (
         "/api/v1/submissions/",
         lambda s: submission_body(s.offered),
@@ -576,6 +602,8 @@ def test_every_other_route_by_role(scene, key, role, expected):
     client = client_for(scene.user(role))
     if key[0] == "get":
         response = client.get(url)
+    elif key[0] == "patch":
+        response = client.patch(url, body(scene), format="json")
     elif key == ("post", "submissions/<pk>/photos/"):
         response = client.post(url, body(scene), format="multipart")
     else:
