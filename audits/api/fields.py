@@ -9,8 +9,8 @@ from rest_framework import serializers
 from audits.dates import OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, in_supported_range
 
 
-class SupportedDateTimeField(serializers.DateTimeField):
-    """A date-time in years 2000 to 2100 (audits.dates), else a 400 with code out_of_range."""
+class _SupportedYears:
+    """A date or date-time field holding years 2000 to 2100 only (audits.dates)."""
 
     default_error_messages = {OUT_OF_RANGE: OUT_OF_RANGE_MESSAGE}
 
@@ -21,16 +21,12 @@ class SupportedDateTimeField(serializers.DateTimeField):
         return parsed
 
 
-class SupportedDateField(serializers.DateField):
-    """A date in years 2000 to 2100 (audits.dates), else a 400 with code out_of_range."""
+class SupportedDateTimeField(_SupportedYears, serializers.DateTimeField):
+    """A date-time in years 2000 to 2100, else a 400 with code out_of_range."""
 
-    default_error_messages = {OUT_OF_RANGE: OUT_OF_RANGE_MESSAGE}
 
-    def to_internal_value(self, value):
-        parsed = super().to_internal_value(value)
-        if not in_supported_range(parsed):
-            self.fail(OUT_OF_RANGE)
-        return parsed
+class SupportedDateField(_SupportedYears, serializers.DateField):
+    """A date in years 2000 to 2100, else a 400 with code out_of_range."""
 
 
 def _supported(value) -> None:

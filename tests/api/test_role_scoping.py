@@ -478,6 +478,9 @@ def test_submissions_list_is_paginated(scene):
 QUARTER_NOW = f"{timezone.now().year}-Q{(timezone.now().month - 1) // 3 + 1}"
 STAFF_403 = {"hq": 403, "reviewer": 403, "owner_a": 403, "owner_b": 403, "admin": 403}
 NO_SHOPPERS = {"shopper": 403, "shopper2": 403}
+# Head office of the brand acts; every other role of the brand is refused, another brand's
+# head office does not find the object (404, the default).
+HEAD_OFFICE_ONLY = {**STAFF_403, **NO_SHOPPERS, "hq": 200}
 
 
 def _photo_upload(scene: Scene) -> dict:
@@ -502,41 +505,17 @@ ACTIONS: dict[tuple[str, str], tuple] = {
     ("post", "assignments/<pk>/cancel/"): (
         lambda s: f"/api/v1/assignments/{s.offered.pk}/cancel/",
         lambda s: {"reason": "Branch refitting"},
-        {
-            "hq": 200,
-            "reviewer": 403,
-            "owner_a": 403,
-            "owner_b": 403,
-            "admin": 403,
-            "shopper": 403,
-            "shopper2": 403,
-        },
+        HEAD_OFFICE_ONLY,
     ),
     ("get", "brands/<pk>/settings/"): (
         lambda s: f"/api/v1/brands/{s.world.brand.pk}/settings/",
         None,
-        {
-            "hq": 200,
-            "reviewer": 403,
-            "owner_a": 403,
-            "owner_b": 403,
-            "admin": 403,
-            "shopper": 403,
-            "shopper2": 403,
-        },
+        HEAD_OFFICE_ONLY,
     ),
     ("patch", "brands/<pk>/settings/"): (
         lambda s: f"/api/v1/brands/{s.world.brand.pk}/settings/",
         lambda s: {"lockout_days": 60},
-        {
-            "hq": 200,
-            "reviewer": 403,
-            "owner_a": 403,
-            "owner_b": 403,
-            "admin": 403,
-            "shopper": 403,
-            "shopper2": 403,
-        },
+        HEAD_OFFICE_ONLY,
     ),
     ("post", "submissions/"): (
         "/api/v1/submissions/",
