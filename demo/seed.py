@@ -616,7 +616,7 @@ class _Writer:
                 ),
             )
             for item, data in pictures:
-                rows.append(self._photo(submission, branch.timezone, item, data))
+                rows.append(self._photo(submission, item, data))
                 uploaded.append(
                     submission.received_at + timedelta(seconds=self.rng_pictures.randint(5, 60))
                 )
@@ -626,7 +626,7 @@ class _Writer:
         if rows:
             self.log(f"Photos: {len(rows)} for {len(self.photo_submissions)} recent audits.")
 
-    def _photo(self, submission: Submission, branch_timezone: str, item: str, data: bytes) -> Photo:
+    def _photo(self, submission: Submission, item: str, data: bytes) -> Photo:
         """Process the drawn JPEG like an upload and store it the way `photo_attach` does."""
         processed = process_photo(
             data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
@@ -637,7 +637,6 @@ class _Writer:
             item=item,
             processed=processed,
             original_bytes=len(data),
-            branch_timezone=branch_timezone,
         )
 
 

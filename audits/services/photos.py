@@ -65,12 +65,11 @@ def photo_store(
     item: str,
     processed: ProcessedPhoto,
     original_bytes: int,
-    branch_timezone: str,
 ) -> Photo:
     """Save a processed image and its thumbnail to storage and insert its Photo row.
 
     The fields come from the processing (hash, size, format, EXIF time and place, a time
-    without an offset read in `branch_timezone`) and the checklist item (`staff_only`). No
+    without an offset read in the branch's time zone) and the checklist item (`staff_only`). No
     checks: `photo_attach` makes them for an upload; the demo data stores its drawn photos
     through here too.
     """
@@ -88,7 +87,7 @@ def photo_store(
         height=processed.height,
         original_format=processed.original_format,
         original_bytes=original_bytes,
-        taken_at=_aware(processed.taken_at, branch_timezone),
+        taken_at=_aware(processed.taken_at, submission.assignment.branch.timezone),
         gps_latitude=processed.latitude,
         gps_longitude=processed.longitude,
     )
@@ -132,7 +131,6 @@ def photo_attach(
                 item=item,
                 processed=processed,
                 original_bytes=len(data),
-                branch_timezone=submission.assignment.branch.timezone,
             )
             if received + 1 == locked.photo_count and (
                 locked.status == SubmissionStatus.AWAITING_MEDIA

@@ -350,7 +350,6 @@ class PhotoFactory(factory.django.DjangoModelFactory):
             item=item,
             processed=processed,
             original_bytes=len(upload),
-            branch_timezone=submission.assignment.branch.timezone,
         )
         if overrides:
             Photo.objects.filter(pk=photo.pk).update(**overrides)
