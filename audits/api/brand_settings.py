@@ -12,7 +12,6 @@ from audits import selectors
 from audits.api.base import ScopedView
 from audits.api.permissions import IsHeadOffice
 from audits.api.schema import error_response
-from audits.errors import InvalidInput
 from audits.models import BrandSettings, RiskLevel
 from audits.services import brand_settings as settings_services
 
@@ -87,12 +86,9 @@ class BrandSettingsView(ScopedView):
         brand = self.scoped_object(pk)
         data = BrandSettingsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        unknown = (
-            sorted(set(request.data) - set(data.fields)) if isinstance(request.data, dict) else []
-        )
-        if unknown:
-            raise InvalidInput({name: ["Not a setting."] for name in unknown})
-        changed = settings_services.brand_settings_update(
-            brand=brand, by=request.user, changes=data.validated_data
+        sent = request.data if isinstance(request.data, dict) else {}
+        unknown = {name: sent[name] for name in sent if name not in data.fields}
+        changed = settings_services.brand_settings_update(  # which refuses the unknown ones
+            brand=brand, by=request.user, changes={**data.validated_data, **unknown}
         )
         return Response(BrandSettingsSerializer(changed).data)
