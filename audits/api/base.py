@@ -9,7 +9,6 @@ for an action fails loudly instead of falling back to every row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -21,20 +20,18 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from audits import selectors
+from audits.api.fields import DATABASE_ID
 from audits.errors import InvalidInput
 from audits.models import Brand, User
 
 Selector = Callable[[User], QuerySet]
 
 
-_BRAND_ID = re.compile(r"[0-9]{1,18}")
-
-
 def _brand_id(value: Any) -> int | None:
     """A brand id from a body or query value; None when absent; a 400 naming `brand` else."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool) or not _BRAND_ID.fullmatch(str(value)):
+    if isinstance(value, bool) or not DATABASE_ID.fullmatch(str(value)):
         raise InvalidInput({"brand": ["Expected a brand id."]})
     return int(value)
 

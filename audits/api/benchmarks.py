@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.api.base import ScopedView, requested_brand
+from audits.api.fields import DATABASE_ID
 from audits.api.pagination import Pagination
 from audits.api.permissions import ReadsBenchmarks, ReadsCalibration
 from audits.api.schema import error_response
@@ -28,7 +29,6 @@ from audits.services.benchmarks.served import BRANCH_ONLY_FIELDS, served_peers
 from scoring.benchmark.records import LEVELS, OVERALL
 
 _DIMENSION_RE = re.compile(r"^[a-z0-9_]{1,100}$")
-_ID = re.compile(r"[0-9]{1,18}")
 MAX_COMPARED = 20
 
 # --- Shapes (documented in the OpenAPI schema) -------------------------------------------------
@@ -315,7 +315,7 @@ class LeagueTableView(ScopedView):
 def _branch_ids(request: Request) -> list[int]:
     text = request.query_params.get("branches", "")
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts or not all(_ID.fullmatch(p) for p in parts):
+    if not parts or not all(DATABASE_ID.fullmatch(p) for p in parts):
         raise ValidationError({"branches": ["Expected branch ids separated by commas: 1,2,3."]})
     ids = list(dict.fromkeys(int(p) for p in parts))
     if len(ids) > MAX_COMPARED:

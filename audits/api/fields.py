@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters import rest_framework as filters
 from rest_framework import serializers
 
 from audits.dates import OUT_OF_RANGE, OUT_OF_RANGE_MESSAGE, in_supported_range
+
+# An id in a query string or body: ASCII digits only (str.isdigit accepts "\u00b2", which
+# int() refuses), and few enough to fit the database's bigint.
+DATABASE_ID = re.compile(r"[0-9]{1,18}")
 
 
 class _SupportedYears:
