@@ -100,6 +100,27 @@ class InvalidTransition(Conflict):
     default_message = "This change is not allowed from the current state."
 
 
+class AssignmentNotAccepted(Conflict):
+    """A visit reported for an assignment its shopper never accepted."""
+
+    default_code = "assignment_not_accepted"
+    default_message = "Accept the assignment before reporting the visit."
+
+
+class AssignmentClosed(Conflict):
+    """A visit reported for an assignment that was declined, cancelled or expired (named)."""
+
+    default_code = "assignment_closed"
+    default_message = "This assignment takes no submission."
+
+
+class HeldByAnother(Conflict):
+    """Another reviewer holds the report in review; their claim has not lapsed."""
+
+    default_code = "held_by_another"
+    default_message = "Another reviewer holds this report."
+
+
 class NotFound(TouchpointError):
     """The thing asked for does not exist, or the caller may not know that it does."""
 

@@ -14,6 +14,9 @@ from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from .errors import Forbidden, InvalidInput
 from .models import (
+    RELEASED_STATUSES,
+    REVIEW_QUEUE_STATUSES,
+    SCORED_STATUSES,
     Assignment,
     BenchmarkRow,
     BenchmarkSnapshot,
@@ -27,8 +30,8 @@ from .models import (
     Role,
     Score,
     Submission,
-    SubmissionStatus,
     User,
+    risk_rank,
 )
 
 
@@ -90,6 +93,11 @@ class Access:
     def reads_benchmarks(self) -> bool:
         """League tables: head office, reviewers, franchise owners (their rows) and admins."""
         return self.reads_whole_network or bool(self.owned_franchisee_ids)
+
+    @property
+    def reviews_reports(self) -> bool:
+        """Quality control (claim, decide, read signals and risk): head office and reviewers."""
+        return self.reads_whole_network
 
     @property
     def reads_calibration(self) -> bool:
@@ -297,26 +305,61 @@ def _current_scores() -> Prefetch:
     )
 
 
+def _network_scope(access: Access) -> Q:
+    """Reports of the caller's network: every state for the brand's staff; an owner's branches
+    only once released (quality control comes before the owner reads a report)."""
+    return Q(assignment__branch__brand_id__in=access.staff_brand_ids) | Q(
+        assignment__branch__franchisee_id__in=access.owned_franchisee_ids,
+        status__in=RELEASED_STATUSES,
+    )
+
+
 @_authenticated_only
 def submissions_visible_to(user: User) -> QuerySet[Submission]:
-    """Its shopper, the brand's head office and reviewers, and owners of the branch."""
+    """Its shopper, the brand's head office and reviewers, and owners of the branch (released)."""
     access = access_for(user)
     submissions = Submission.objects.select_related(
         "assignment__branch__franchisee", "assignment__branch__region", "shopper"
     ).prefetch_related("photos", "answers", _current_scores())
     if access.is_admin:
         return submissions
-    return submissions.filter(Q(shopper_id=user.pk) | _branch_scope(access, "assignment__branch__"))
+    return submissions.filter(Q(shopper_id=user.pk) | _network_scope(access))
 
 
 @_authenticated_only
 def audits_visible_to(user: User) -> QuerySet[Submission]:
-    """Scored audits of the branches the caller may see (a shopper's own work excluded)."""
+    """Audits (reports with a score) of the branches the caller may see: staff see every
+    state, owners released ones; a shopper's own work is not an audit to them."""
     access = access_for(user)
-    audits = submissions_visible_to(user).filter(status=SubmissionStatus.SCORED)
+    audits = submissions_visible_to(user).filter(status__in=SCORED_STATUSES)
     if access.is_admin:
         return audits
-    return audits.filter(_branch_scope(access, "assignment__branch__"))
+    return audits.filter(_network_scope(access))
+
+
+@_authenticated_only
+def submissions_reviewed_by(user: User) -> QuerySet[Submission]:
+    """Reports the caller reviews (claims, decides, reads the signals of): those of the brands
+    where they are head office or a reviewer, never their own visits."""
+    access = access_for(user)
+    submissions = Submission.objects.select_related(
+        "assignment__branch__brand", "assignment__branch__franchisee", "shopper", "claimed_by"
+    )
+    if not access.is_admin:
+        submissions = submissions.filter(assignment__branch__brand_id__in=access.staff_brand_ids)
+    return submissions.exclude(shopper_id=user.pk)
+
+
+@_authenticated_only
+def review_queue_for(user: User) -> QuerySet[Submission]:
+    """Scored reports of the caller's brands waiting for review (held ones included, marked),
+    highest risk first, then the oldest; never the caller's own visits."""
+    waiting = submissions_reviewed_by(user).filter(status__in=REVIEW_QUEUE_STATUSES)
+    return (
+        waiting.prefetch_related(_current_scores())
+        .annotate(risk_rank=risk_rank())
+        .order_by("-risk_rank", "scored_at", "pk")
+    )
 
 
 @_authenticated_only

@@ -11,6 +11,7 @@ from celery import shared_task
 
 from audits import dispatch
 from audits.services import assignments as assignment_services
+from audits.services import review as review_services
 from audits.services import scoring as scoring_services
 from audits.services.benchmarks import building as benchmark_building
 from audits.services.benchmarks import scheduling as benchmark_scheduling
@@ -72,3 +73,15 @@ def refresh_all_benchmarks() -> int:
 def expire_assignments() -> int:
     """Periodic (beat): offered and accepted visits whose window ended unsent expire."""
     return assignment_services.assignments_expire()
+
+
+@shared_task(name="audits.tasks.review_sweep")
+def review_sweep() -> dict[str, int]:
+    """Periodic (beat): the quality-control clock. Reports past their media deadline are
+    scored as they are, unreviewed ones past the SLA release (where the brand allows it), and
+    returns past their deadline are rejected. Returns how many of each."""
+    return {
+        "media_overdue": review_services.submissions_queue_overdue_media(),
+        "sla_released": review_services.reviews_release_overdue(),
+        "returns_expired": review_services.returns_expire(),
+    }

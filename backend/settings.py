@@ -251,6 +251,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audits.tasks.expire_assignments",
         "schedule": timedelta(minutes=15),
     },
+    # Quality control (docs/review.md): reports whose photos never came are scored as they
+    # are, unreviewed ones past the brand's SLA release, unanswered returns are rejected.
+    "review-sweep": {
+        "task": "audits.tasks.review_sweep",
+        "schedule": timedelta(minutes=5),
+    },
     # Rebuild every brand's recent league tables nightly (docs/benchmarking.md, "Serving").
     "refresh-all-benchmarks": {
         "task": "audits.tasks.refresh_all_benchmarks",

@@ -52,7 +52,7 @@ def test_its_payload_hash_makes_the_same_body_a_replay():
         started_at=made.started_at,
         finished_at=made.finished_at,
         answers=good_answers(),
-        location={"latitude": 53.795, "longitude": -1.548, "accuracy_m": 12.0},
+        location={"latitude": made.latitude, "longitude": made.longitude, "accuracy_m": 12.0},
         photo_count=0,
     )
 

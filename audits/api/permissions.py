@@ -57,3 +57,10 @@ class ReadsCalibration(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return access_for(request.user).reads_calibration
+
+
+class ReviewsReports(BasePermission):
+    message = "Review is for the brand's head office and reviewers."
+
+    def has_permission(self, request, view) -> bool:
+        return access_for(request.user).reviews_reports

@@ -7,7 +7,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audits.api.fields import SupportedDateTimeField
-from audits.models import Assignment, Branch, Franchisee, Photo, Region, Score, Submission, User
+from audits.models import (
+    Assignment,
+    Branch,
+    Franchisee,
+    Photo,
+    Region,
+    Score,
+    Submission,
+    SubmissionStatus,
+    User,
+)
 from audits.selectors import access_for
 
 # --- People and network ---------------------------------------------------------------------
@@ -216,6 +226,10 @@ class LocationSerializer(serializers.Serializer):
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
     accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
+    # No default: a body without it keeps the fingerprint it had before the field existed.
+    mocked = serializers.BooleanField(
+        required=False, help_text="The phone's OS reported a mock (simulated) location."
+    )
 
 
 class AnswerInputSerializer(serializers.Serializer):
@@ -225,14 +239,22 @@ class AnswerInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
-class SubmissionCreateSerializer(serializers.Serializer):
+class SubmissionResubmitSerializer(serializers.Serializer):
+    """A returned report's new body: like the first, under a new client_id of its own."""
+
     client_id = serializers.UUIDField(help_text="Made on the phone; the same id is a retry.")
-    assignment = serializers.IntegerField()
     started_at = SupportedDateTimeField()
     finished_at = SupportedDateTimeField()
     location = LocationSerializer(required=False, allow_null=True, default=None)
-    photo_count = serializers.IntegerField(min_value=0, max_value=50, default=0)
+    photo_count = serializers.IntegerField(
+        min_value=0, max_value=50, default=0, help_text="Every photo of the visit, sent or to come."
+    )
     answers = AnswerInputSerializer(many=True, allow_empty=True)
+
+
+class SubmissionCreateSerializer(SubmissionResubmitSerializer):
+    assignment = serializers.IntegerField()
+    photo_count = serializers.IntegerField(min_value=0, max_value=50, default=0)
 
 
 class PhotoUploadSerializer(serializers.Serializer):
@@ -358,10 +380,11 @@ class AudienceListSerializer(serializers.ListSerializer):
 class AudienceSerializer(serializers.ModelSerializer):
     """The staff shape of a visit; `owner_variant` is what an owner reads of the same row.
 
-    `for_reader` is the one place that decides, per visit, whether the reader may learn who
-    made it (`Access.sees_shopper_of`): its shopper and the brand's head office and reviewers
-    get this shape; a franchise owner gets `owner_variant`, with `shopper` null and photos
-    without their EXIF evidence.
+    `for_reader` is the one place that decides, per visit, what the reader may learn: the
+    brand's head office and reviewers get this shape (risk and review included); its shopper
+    gets `shopper_variant` (their own visit, the questions of a return, never its risk); a
+    franchise owner gets `owner_variant`, with `shopper` null and photos without their EXIF
+    evidence.
     """
 
     owner_variant: type[serializers.ModelSerializer]
@@ -369,10 +392,17 @@ class AudienceSerializer(serializers.ModelSerializer):
     class Meta:
         list_serializer_class = AudienceListSerializer
 
+    # What the visit's own shopper reads when they are not also staff of the brand (no risk,
+    # no reviewer's notes); None: the staff shape.
+    shopper_variant: type[serializers.ModelSerializer] | None = None
+
     @classmethod
     def for_reader(cls, context: dict, submission: Submission) -> type[serializers.Serializer]:
-        if access_for(context["request"].user).sees_shopper_of(submission):
+        access = access_for(context["request"].user)
+        if access.sees_whole_brand(submission.assignment.branch.brand_id):
             return cls
+        if access.sees_shopper_of(submission):
+            return cls.shopper_variant or cls
         return cls.owner_variant
 
 
@@ -380,6 +410,9 @@ class _VisitFields(serializers.ModelSerializer):
     """Fields every reader of a visit sees."""
 
     score = serializers.SerializerMethodField()
+    excluded = serializers.SerializerMethodField(
+        help_text="Released for the record but left out of scorecards and league tables."
+    )
     answers = AnswerSerializer(many=True, read_only=True)
     branch = BranchRefSerializer(source="assignment.branch", read_only=True)
 
@@ -389,6 +422,9 @@ class _VisitFields(serializers.ModelSerializer):
         if current is None:
             current = list(submission.scores.filter(is_current=True))
         return ScoreSerializer(current[0]).data if current else None
+
+    def get_excluded(self, submission: Submission) -> bool:
+        return submission.status == SubmissionStatus.RELEASED_EXCLUDED
 
 
 class _OwnerFields(serializers.Serializer):
@@ -420,10 +456,34 @@ SUBMISSION_FIELDS = [
     "location",
     "photo_count",
     "received_at",
+    "excluded",
     "score",
     "answers",
     "photos",
 ]
+# What the visit's shopper reads too: the version of the body, and a return's questions.
+SHOPPER_FIELDS = ["version", "questions", "return_deadline"]
+# Head office and reviewers only: the report's integrity risk and where review stands.
+REVIEW_FIELDS = ["risk", "signal_codes", "claimed_by", "claimed_at", "review_reason", "released_at"]
+
+
+class _ReviewFields(serializers.Serializer):
+    """Integrity and review, for the brand's staff.
+
+    Documented optional: others' copies of the same row leave them out. Declared writable
+    (never written: the serializer only reads) because drf-spectacular marks every read-only
+    field required.
+    """
+
+    risk = serializers.ChoiceField(
+        source="risk_level",
+        choices=["none", "low", "medium", "high"],
+        allow_null=True,
+        required=False,
+        help_text="The highest severity of the report's signals; null until it is checked.",
+    )
+    signal_codes = serializers.ListField(child=serializers.CharField(), required=False)
+    claimed_by = ShopperRefSerializer(required=False, allow_null=True)
 
 
 class OwnerSubmissionSerializer(_OwnerFields, _VisitFields):
@@ -441,19 +501,21 @@ class OwnerSubmissionSerializer(_OwnerFields, _VisitFields):
         return None  # the phone's position would tell where the shopper was, and when
 
 
-class SubmissionSerializer(AudienceSerializer, _VisitFields):
-    """A submission as its shopper, head office and reviewers read it."""
+class ShopperSubmissionSerializer(_VisitFields):
+    """A submission as its own shopper reads it: everything they sent, and what a return asks."""
 
-    owner_variant = OwnerSubmissionSerializer
     location = serializers.SerializerMethodField()
     shopper = ShopperRefSerializer(read_only=True, allow_null=True)
     photos = PhotoEvidenceSerializer(many=True, read_only=True)
+    questions = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="What the reviewer asked when returning the report (empty otherwise).",
+    )
 
-    class Meta(AudienceSerializer.Meta):
+    class Meta:
         model = Submission
-        fields = SUBMISSION_FIELDS
-        # Documented optional: an owner's copy (OwnerSubmissionSerializer) leaves it out.
-        extra_kwargs = {"client_id": {"required": False, "read_only": False}}
+        fields = [*SUBMISSION_FIELDS, *SHOPPER_FIELDS]
 
     @extend_schema_field(LocationSerializer(allow_null=True))
     def get_location(self, submission: Submission) -> dict | None:
@@ -463,6 +525,31 @@ class SubmissionSerializer(AudienceSerializer, _VisitFields):
             "latitude": submission.latitude,
             "longitude": submission.longitude,
             "accuracy_m": submission.accuracy_m,
+            "mocked": submission.mocked_location,
+        }
+
+
+class SubmissionSerializer(AudienceSerializer, _ReviewFields, ShopperSubmissionSerializer):
+    """A submission as head office and reviewers read it (its shopper: without review fields,
+    an owner: `OwnerSubmissionSerializer`)."""
+
+    owner_variant = OwnerSubmissionSerializer
+    shopper_variant = ShopperSubmissionSerializer
+
+    class Meta(AudienceSerializer.Meta):
+        model = Submission
+        fields = [*SUBMISSION_FIELDS, *SHOPPER_FIELDS, *REVIEW_FIELDS]
+        # Documented optional: an owner's or shopper's copy of the row leaves them out.
+        extra_kwargs = {
+            name: {"required": False, "read_only": False}
+            for name in [
+                "client_id",
+                "version",
+                "return_deadline",
+                "claimed_at",
+                "review_reason",
+                "released_at",
+            ]
         }
 
 
@@ -474,6 +561,7 @@ AUDIT_FIELDS = [
     "checklist",
     "shopper",
     "status",
+    "excluded",
     "started_at",
     "finished_at",
     "score",
@@ -498,8 +586,8 @@ class OwnerAuditSerializer(_OwnerFields, _AuditFields):
         fields = AUDIT_FIELDS
 
 
-class AuditSerializer(AudienceSerializer, _AuditFields):
-    """A scored audit as head office and reviewers read it."""
+class AuditSerializer(AudienceSerializer, _ReviewFields, _AuditFields):
+    """A scored audit as head office and reviewers read it, with its risk and review."""
 
     owner_variant = OwnerAuditSerializer
     shopper = ShopperRefSerializer(read_only=True, allow_null=True)
@@ -507,4 +595,76 @@ class AuditSerializer(AudienceSerializer, _AuditFields):
 
     class Meta(AudienceSerializer.Meta):
         model = Submission
-        fields = AUDIT_FIELDS
+        fields = [*AUDIT_FIELDS, *REVIEW_FIELDS]
+        extra_kwargs = {
+            name: {"required": False, "read_only": False}
+            for name in ["claimed_at", "review_reason", "released_at"]
+        }
+
+
+# --- Review ---------------------------------------------------------------------------------
+
+
+class SignalSerializer(serializers.Serializer):
+    """One integrity signal of a report (codes: docs/review.md)."""
+
+    code = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["low", "medium", "high"])
+    message = serializers.CharField()
+    evidence = serializers.DictField(help_text="What tripped it: distances, times, ids.")
+
+
+class ReviewQueueRowSerializer(_ReviewFields, serializers.ModelSerializer):
+    """A report waiting for review: where, who, how risky, and whether someone holds it."""
+
+    branch = BranchRefSerializer(source="assignment.branch", read_only=True)
+    shopper = ShopperRefSerializer(read_only=True)
+    overall = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Submission
+        fields = [
+            "id",
+            "branch",
+            "shopper",
+            "status",
+            "risk",
+            "signal_codes",
+            "started_at",
+            "received_at",
+            "scored_at",
+            "claimed_by",
+            "claimed_at",
+            "overall",
+        ]
+
+    @extend_schema_field({"type": ["number", "null"]})
+    def get_overall(self, submission: Submission) -> float | None:
+        current = getattr(submission, "current_scores", None) or []
+        overall = current[0].overall if current else None
+        return None if overall is None else float(overall)
+
+
+class ReviewActionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["release", "release_excluded", "return", "reject"])
+    reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for every action but release.",
+    )
+    questions = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        required=False,
+        max_length=20,
+        default=list,
+        help_text="For return: what the shopper should answer (at least one).",
+    )
+    deadline = SupportedDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For return: when the shopper must have resubmitted (default: the brand's "
+        "return_hours from now).",
+    )

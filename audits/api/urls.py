@@ -21,6 +21,7 @@ router.register("checklists", views.ChecklistViewSet, basename="checklist")
 router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("audits", views.AuditViewSet, basename="audit")
+router.register("review-queue", views.ReviewQueueViewSet, basename="review-queue")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
@@ -34,6 +35,11 @@ urlpatterns = [
         "shoppers/<int:pk>/calibration/",
         benchmarks.ShopperCalibrationView.as_view(),
         name="shopper-calibration",
+    ),
+    path(
+        "submissions/<int:pk>/signals/",
+        views.SubmissionSignalsView.as_view(),
+        name="submission-signals",
     ),
     path("brands/<int:pk>/settings/", BrandSettingsView.as_view(), name="brand-settings"),
     path("branches/<int:pk>/scorecard/", BranchScorecardView.as_view(), name="branch-scorecard"),

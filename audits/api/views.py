@@ -10,7 +10,7 @@ from django.http import FileResponse
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status
+from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -26,14 +26,16 @@ from audits.api.permissions import (
     IsHeadOffice,
     IsShopper,
     ReadOnlyOrHeadOffice,
+    ReviewsReports,
     StaffReadsHeadOfficeWrites,
 )
 from audits.api.schema import error_response
-from audits.models import Assignment, AssignmentStatus, Submission, SubmissionStatus
+from audits.models import Assignment, AssignmentStatus, Risk, Submission, SubmissionStatus
 from audits.services import assignments as assignment_services
 from audits.services import checklists as checklist_services
 from audits.services import organisation as organisation_services
 from audits.services import photos as photo_services
+from audits.services import review as review_services
 from audits.services import submissions as submission_services
 
 NOT_YOURS = error_response("Not found, or not the caller's to see")
@@ -263,12 +265,21 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
     serializer_class = s.SubmissionSerializer
     filterset_class = SubmissionFilter
     read_selector = selectors.submissions_visible_to
-    write_selectors = {"photos": selectors.submissions_writable_by}
-    extra_error_attrs = {"create": ["answers", "answers.<item key>"]}
+    write_selectors = {
+        "photos": selectors.submissions_writable_by,
+        "resubmit": selectors.submissions_writable_by,
+        "claim": selectors.submissions_reviewed_by,
+        "review": selectors.submissions_reviewed_by,
+    }
+    extra_error_attrs = {
+        "create": ["answers", "answers.<item key>"],
+        "resubmit": ["answers", "answers.<item key>"],
+    }
 
     def get_permissions(self):
-        # Head office and owners may read a submission but only its shopper's phone writes.
-        if self.action in {"create", "photos"}:
+        # Head office and owners may read a submission but only its shopper's phone writes;
+        # review is the brand's staff's (others find no such report: 404, by the selector).
+        if self.action in {"create", "photos", "resubmit"}:
             return [IsAuthenticated(), IsShopper()]
         return super().get_permissions()
 
@@ -332,6 +343,70 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
+    def _read_back(self, submission: Submission, *, created: bool = False) -> Response:
+        """The submission as the caller reads it (their scope and shape), after a change."""
+        submission = selectors.submissions_visible_to(self.request.user).get(pk=submission.pk)
+        return Response(
+            self.get_serializer(submission).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=s.SubmissionResubmitSerializer,
+        responses={
+            201: s.SubmissionSerializer,
+            200: OpenApiResponse(s.SubmissionSerializer, description="A replay of this body"),
+            409: error_response(
+                "Not returned (code invalid_transition), or client_id reused with another body"
+            ),
+        },
+        summary="Answer a return with a new body under its own client_id (the shopper)",
+    )
+    @action(detail=True, methods=["post"])
+    def resubmit(self, request: Request, pk: str | None = None) -> Response:
+        data = s.SubmissionResubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission, created = submission_services.submission_resubmit(
+            submission=self.get_object(), shopper=request.user, **data.validated_data
+        )
+        return self._read_back(submission, created=created)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: s.SubmissionSerializer,
+            409: error_response(
+                "Held by another reviewer (code held_by_another), or not waiting for review "
+                "(code invalid_transition)"
+            ),
+        },
+        summary="Claim a report for review: in_review, held for the brand's claim_minutes",
+    )
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str | None = None) -> Response:
+        submission = review_services.submission_claim(submission=self.get_object(), by=request.user)
+        return self._read_back(submission)
+
+    @extend_schema(
+        request=s.ReviewActionSerializer,
+        responses={
+            200: s.SubmissionSerializer,
+            409: error_response(
+                "Held by another reviewer (code held_by_another), or not waiting for review "
+                "(code invalid_transition)"
+            ),
+        },
+        summary="Release, release excluded, return with questions, or reject a report",
+    )
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        data = s.ReviewActionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = review_services.submission_review(
+            submission=self.get_object(), by=request.user, **data.validated_data
+        )
+        return self._read_back(submission)
+
 
 class AuditFilter(filters.FilterSet):
     """`?assignment__branch=`, `?started_at__gte=` and `?started_at__lt=` (years 2000-2100)."""
@@ -352,6 +427,50 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceVie
     serializer_class = s.AuditSerializer
     filterset_class = AuditFilter
     read_selector = selectors.audits_visible_to
+
+
+class ReviewQueueFilter(filters.FilterSet):
+    """`?risk=` (repeatable), `?branch=`, `?shopper=`."""
+
+    risk = filters.MultipleChoiceFilter(choices=Risk.choices)
+    branch = filters.NumberFilter(field_name="assignment__branch")
+    shopper = filters.NumberFilter(field_name="shopper")
+
+    class Meta:
+        model = Submission
+        fields = ["risk", "branch", "shopper"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Reports waiting for review: highest risk first, then oldest (staff)"
+    ),
+)
+class ReviewQueueViewSet(mixins.ListModelMixin, ScopedViewSet):
+    serializer_class = s.ReviewQueueRowSerializer
+    filterset_class = ReviewQueueFilter
+    permission_classes = [IsAuthenticated, ReviewsReports]
+    read_selector = selectors.review_queue_for
+
+
+class SubmissionSignalsView(ScopedView, generics.ListAPIView):
+    """GET /submissions/{id}/signals/: head office and reviewers of the brand; others 404."""
+
+    serializer_class = s.SignalSerializer
+    read_selector = selectors.submissions_reviewed_by
+    filter_backends: list = []
+
+    def get_queryset(self) -> list[dict]:
+        return self.scoped_object(self.kwargs["pk"]).signals
+
+    @extend_schema(
+        responses={200: s.SignalSerializer(many=True), 404: NOT_YOURS},
+        summary="The report's integrity signals (head office and reviewers)",
+        description="Empty until the worker has checked the complete report; its `risk` is "
+        "the highest severity here (docs/review.md).",
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class PhotoFileView(ScopedView):

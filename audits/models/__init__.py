@@ -6,16 +6,30 @@ from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, U
 from .scores import Score
 from .settings import BrandSettings, BrandSettingsChange, RiskLevel
 from .visits import (
+    COUNTED_STATUSES,
+    RELEASED_STATUSES,
+    REVIEW_QUEUE_STATUSES,
+    RISK_ORDER,
+    SCORED_STATUSES,
     Answer,
     Assignment,
     AssignmentStatus,
     AssignmentTransition,
     Photo,
+    Risk,
     Submission,
     SubmissionStatus,
+    SubmissionTransition,
+    SubmissionVersion,
+    risk_rank,
 )
 
 __all__ = [
+    "COUNTED_STATUSES",
+    "RELEASED_STATUSES",
+    "REVIEW_QUEUE_STATUSES",
+    "RISK_ORDER",
+    "SCORED_STATUSES",
     "Answer",
     "Assignment",
     "AssignmentStatus",
@@ -33,10 +47,14 @@ __all__ = [
     "PeriodKind",
     "Photo",
     "Region",
+    "Risk",
     "RiskLevel",
     "Role",
     "Score",
     "Submission",
     "SubmissionStatus",
+    "SubmissionTransition",
+    "SubmissionVersion",
     "User",
+    "risk_rank",
 ]

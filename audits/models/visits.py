@@ -37,7 +37,9 @@ class Assignment(models.Model):
     status = models.CharField(
         max_length=20, choices=AssignmentStatus.choices, default=AssignmentStatus.OFFERED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    # When the visit was offered; a report of a visit before it is refused. Set by default,
+    # not auto_now_add, so that imports and tests can place an offer in the past.
+    created_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -54,16 +56,15 @@ class Assignment(models.Model):
         return f"{self.branch} for {self.shopper} ({self.status})"
 
 
-class AssignmentTransition(models.Model):
-    """One change of an assignment's status: who made it (None: the system), when and why.
+class TransitionRecord(models.Model):
+    """One change of a status: who made it (None: the system), when and why.
 
     Written by the service that makes the change, in the same transaction, so the history is
     never missing a step the status took.
     """
 
-    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=20, choices=AssignmentStatus.choices)
-    to_status = models.CharField(max_length=20, choices=AssignmentStatus.choices)
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -71,7 +72,18 @@ class AssignmentTransition(models.Model):
     reason = models.CharField(max_length=1000, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["at", "id"]
+
+
+class AssignmentTransition(TransitionRecord):
+    """One change of an assignment's status."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=AssignmentStatus.choices)
+    to_status = models.CharField(max_length=20, choices=AssignmentStatus.choices)
+
+    class Meta(TransitionRecord.Meta):
         indexes = [models.Index(fields=["assignment", "at"])]
 
     def __str__(self) -> str:
@@ -79,9 +91,53 @@ class AssignmentTransition(models.Model):
 
 
 class SubmissionStatus(models.TextChoices):
+    """A report's way from the phone to the owner: values only ever grow (phones read them)."""
+
     AWAITING_MEDIA = "awaiting_media", "Awaiting photos"
     QUEUED = "queued", "Queued for scoring"
-    SCORED = "scored", "Scored"
+    SCORED = "scored", "Scored, waiting for review"
+    IN_REVIEW = "in_review", "In review"
+    RETURNED = "returned", "Returned to the shopper"
+    RELEASED = "released", "Released"
+    RELEASED_EXCLUDED = "released_excluded", "Released, excluded from scores"
+    REJECTED = "rejected", "Rejected"
+
+
+# Reports with a current score: what head office and reviewers read as audits.
+SCORED_STATUSES = (
+    SubmissionStatus.SCORED,
+    SubmissionStatus.IN_REVIEW,
+    SubmissionStatus.RETURNED,
+    SubmissionStatus.RELEASED,
+    SubmissionStatus.RELEASED_EXCLUDED,
+    SubmissionStatus.REJECTED,
+)
+# Released reports: what owners read; only RELEASED counts in scorecards and league tables.
+RELEASED_STATUSES = (SubmissionStatus.RELEASED, SubmissionStatus.RELEASED_EXCLUDED)
+COUNTED_STATUSES = (SubmissionStatus.RELEASED,)
+
+
+class Risk(models.TextChoices):
+    """The highest severity among a report's integrity signals (scoring.integrity)."""
+
+    NONE = "none", "No signal"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+RISK_ORDER = ("none", "low", "medium", "high")
+# Waiting for review: scored, or claimed by a reviewer (whose claim may have lapsed).
+REVIEW_QUEUE_STATUSES = (SubmissionStatus.SCORED, SubmissionStatus.IN_REVIEW)
+
+
+def risk_rank() -> models.Case:
+    """A report's risk as a number to order by (none 0 ... high 3; not yet checked: 4)."""
+    return models.Case(
+        *(models.When(risk=risk, then=models.Value(rank)) for rank, risk in enumerate(RISK_ORDER)),
+        default=models.Value(len(RISK_ORDER)),
+        output_field=models.IntegerField(),
+    )
 
 
 class Submission(models.Model):
@@ -104,13 +160,28 @@ class Submission(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     accuracy_m = models.FloatField(null=True, blank=True)
+    mocked_location = models.BooleanField(default=False)
     photo_count = models.PositiveSmallIntegerField(default=0)
     status = models.CharField(
         max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.AWAITING_MEDIA
     )
-    received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Integrity (audits.services.integrity): computed once the report is complete.
+    risk = models.CharField(max_length=10, choices=Risk.choices, blank=True)
+    signals = models.JSONField(default=list, blank=True)
+    signals_at = models.DateTimeField(null=True, blank=True)
+    # Review (audits.services.review): who holds it, and what a return asked.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    questions = models.JSONField(default=list, blank=True)
+    return_deadline = models.DateTimeField(null=True, blank=True)
+    review_reason = models.CharField(max_length=1000, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -119,10 +190,71 @@ class Submission(models.Model):
                 fields=["shopper", "client_id"], name="submission_unique_client_id"
             )
         ]
-        indexes = [models.Index(fields=["status", "queued_at"])]
+        indexes = [
+            models.Index(fields=["status", "queued_at"]),
+            models.Index(fields=["status", "scored_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.status})"
+
+    @property
+    def risk_level(self) -> str | None:
+        """`risk`, or None while the report has not been checked."""
+        return self.risk or None
+
+    @property
+    def signal_codes(self) -> list[str]:
+        return [signal["code"] for signal in self.signals]
+
+
+class SubmissionTransition(TransitionRecord):
+    """One change of a report's status, or of who holds it in review."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, choices=SubmissionStatus.choices)
+    to_status = models.CharField(max_length=20, choices=SubmissionStatus.choices)
+
+    class Meta(TransitionRecord.Meta):
+        indexes = [models.Index(fields=["submission", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.from_status} -> {self.to_status}"
+
+
+class SubmissionVersion(models.Model):
+    """What a report said before its shopper resubmitted it after a return: kept, never edited.
+
+    The submission row always holds the latest body; each earlier one is frozen here whole
+    (its phone's client_id, times, location and answers), so a reviewer can compare them.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    client_id = models.UUIDField()
+    payload_hash = models.CharField(max_length=64)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    mocked_location = models.BooleanField(default=False)
+    photo_count = models.PositiveSmallIntegerField(default=0)
+    answers = models.JSONField(help_text="[{item, value, na, comment}] in the order sent")
+    received_at = models.DateTimeField()
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "version"], name="submission_version_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["client_id"])]
+
+    def __str__(self) -> str:
+        return f"Submission {self.submission_id} v{self.version}"
 
 
 class Answer(models.Model):

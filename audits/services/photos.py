@@ -15,8 +15,7 @@ from django.utils import timezone
 from audits.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from audits.images import PhotoRejected, ProcessedPhoto, process_photo
 from audits.models import Photo, Submission, SubmissionStatus
-from audits.services.scoring import answers_as_data
-from audits.services.submissions import submission_queue_for_scoring
+from audits.services.submissions import answers_as_data, submission_queue_for_scoring
 from scoring.answers import photo_item_error
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import QuerySet
 
-from audits.models import Score, Submission, SubmissionStatus
+from audits.models import SCORED_STATUSES, Score, Submission
+from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from audits.services.scoring import (
     BACKLOG_BATCH_SIZE,
     ScoredSubmission,
@@ -53,8 +54,8 @@ def rescorable_submissions(
     brand_id: int | None = None,
     checklist_id: int | None = None,
 ) -> QuerySet[Submission]:
-    """Scored submissions matching every selector given (none given: all of them)."""
-    submissions = Submission.objects.filter(status=SubmissionStatus.SCORED)
+    """Submissions with a score (scored, in review or later) matching every selector given."""
+    submissions = Submission.objects.filter(status__in=SCORED_STATUSES)
     if submission_ids is not None:
         submissions = submissions.filter(pk__in=list(submission_ids))
     if brand_id is not None:
@@ -88,7 +89,7 @@ def rescore_batch(
     with transaction.atomic():
         checklist_of = dict(
             Submission.objects.select_for_update(of=("self",))
-            .filter(pk__in=list(submission_ids), status=SubmissionStatus.SCORED)
+            .filter(pk__in=list(submission_ids), status__in=SCORED_STATUSES)
             .order_by("pk")
             .values_list("pk", "assignment__checklist_id")
         )
@@ -111,6 +112,8 @@ def rescore_batch(
         summary.changed = len(summary.changed_ids)
         if not dry_run:
             write_scores(scored)
+            # The brands' fair league tables are rebuilt (debounced) once these rows commit.
+            benchmarks_refresh_on_commit(checklist_of)
     return summary
 
 
@@ -133,9 +136,7 @@ def rescore_submissions(
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     ids = list(
-        submissions.filter(status=SubmissionStatus.SCORED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        submissions.filter(status__in=SCORED_STATUSES).order_by("pk").values_list("pk", flat=True)
     )
     total = RescoreSummary(dry_run=dry_run)
     checklists: dict[int, Checklist] = {}

@@ -27,7 +27,7 @@ from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 
 from audits.errors import InvalidInput
-from audits.models import Branch, ChecklistVersion, Score, SubmissionStatus
+from audits.models import COUNTED_STATUSES, Branch, ChecklistVersion, Score
 from audits.services.benchmarks.reads import branch_fair_summary
 
 DEFAULT_MONTHS = 12
@@ -157,12 +157,14 @@ def _item_figures(
 
 
 def period_scores(branch: Branch, start: date, end: date, tz: tzinfo) -> QuerySet[Score]:
-    """Current scores of the branch's scored audits started within [start, end] (local days)."""
+    """Current scores of the branch's released audits started within [start, end] (local days).
+
+    Released excluded ones are left out: a reviewer kept them for the record, not the score."""
     since = datetime.combine(start, time.min, tzinfo=tz)
     until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
     return Score.objects.filter(
         is_current=True,
-        submission__status=SubmissionStatus.SCORED,
+        submission__status__in=COUNTED_STATUSES,
         submission__assignment__branch=branch,
         submission__started_at__gte=since,
         submission__started_at__lt=until,

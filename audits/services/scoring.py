@@ -35,7 +35,8 @@ from audits.models import (
     Submission,
     SubmissionStatus,
 )
-from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
+from audits.services.integrity import signals_record
+from audits.services.review import auto_release
 from scoring.engine import ENGINE_VERSION, result_to_dict, score
 from scoring.types import Answer as AnswerData
 from scoring.types import Checklist, ScoreResult
@@ -45,14 +46,6 @@ from scoring.types import Checklist, ScoreResult
 BACKLOG_BATCH_SIZE = 200
 
 logger = logging.getLogger(__name__)
-
-
-def answers_as_data(answers: list[Answer]) -> list[AnswerData]:
-    """Map stored answer rows to the scoring package's dataclasses (the one place it happens)."""
-    return [
-        AnswerData(item=a.item, value=a.value, na=a.na, comment=a.comment)
-        for a in sorted(answers, key=lambda a: a.position)
-    ]
 
 
 def score_fields(result: ScoreResult) -> dict:
@@ -157,8 +150,6 @@ def write_scores(scored: Sequence[ScoredSubmission]) -> list[Score]:
         )
         for entry in scored
     ]
-    # The brands' fair league tables are rebuilt (debounced) once these rows are committed.
-    benchmarks_refresh_on_commit(ids)
     return Score.objects.bulk_create(rows)
 
 
@@ -195,8 +186,9 @@ def score_backlog(submission_ids: Iterable[int]) -> list[Score]:
     """Score the queued submissions among `submission_ids` in one transaction; returns new rows.
 
     Ids that are not queued (already scored, still awaiting photos, unknown) are skipped, so
-    the call is safe to repeat. Eight queries whatever the number of ids; callers keep batches
-    to a few hundred so that a transaction stays short.
+    the call is safe to repeat. Eight queries for the scores whatever the number of ids, then
+    a few per submission for its integrity signals; callers keep batches to a few hundred so
+    that a transaction stays short.
     """
     ids = sorted({int(submission_id) for submission_id in submission_ids})
     if not ids:
@@ -216,6 +208,10 @@ def score_backlog(submission_ids: Iterable[int]) -> list[Score]:
         )
         rows = write_scores(scored)
         Assignment.objects.filter(pk__in=claimed.values()).update(status=AssignmentStatus.SCORED)
+        # Complete and scored: checked for integrity, then released at once if the brand's
+        # rule lets its risk through (which schedules the league-table refresh), else queued
+        # for review.
+        auto_release(signals_record(claimed))
     return rows
 
 

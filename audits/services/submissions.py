@@ -21,22 +21,29 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audits import dispatch
-from audits.errors import Conflict, InvalidInput
+from audits.errors import AssignmentClosed, AssignmentNotAccepted, Conflict, InvalidInput
 from audits.models import (
     Answer,
     Assignment,
     AssignmentStatus,
     Submission,
     SubmissionStatus,
+    SubmissionVersion,
     User,
 )
+from audits.services import submission_states as states
 from scoring.answers import AnswersError, parse_answers, validate_answers
 from scoring.types import Answer as AnswerData
 
 # Phones' clocks drift: a visit may look this far in the future and still be real.
 CLOCK_DRIFT = timedelta(minutes=10)
 MAX_VISIT = timedelta(hours=24)
-OPEN_ASSIGNMENT_STATUSES = (AssignmentStatus.OFFERED, AssignmentStatus.ACCEPTED)
+CLOSED_ASSIGNMENT_STATUSES = (
+    AssignmentStatus.DECLINED,
+    AssignmentStatus.CANCELLED,
+    AssignmentStatus.EXPIRED,
+)
+RESUBMIT = "resubmit"
 
 logger = logging.getLogger(__name__)
 
@@ -75,10 +82,61 @@ def submission_fingerprint(
     )
 
 
-def _replay_or_conflict(existing: Submission, fingerprint: str) -> tuple[Submission, bool]:
-    if existing.payload_hash != fingerprint:
+def _stored_under(shopper: User, client_id: uuid.UUID) -> tuple[Submission, str] | None:
+    """The submission this shopper's phone sent under `client_id`, with that body's hash.
+
+    A client_id names one body: the submission's latest, or an earlier version of it that a
+    resubmission replaced (a late retry of the first send must still be recognised).
+    """
+    current = Submission.objects.filter(shopper=shopper, client_id=client_id).first()
+    if current is not None:
+        return current, current.payload_hash
+    earlier = (
+        SubmissionVersion.objects.filter(submission__shopper=shopper, client_id=client_id)
+        .select_related("submission")
+        .first()
+    )
+    if earlier is not None:
+        return earlier.submission, earlier.payload_hash
+    return None
+
+
+def _replay_or_conflict(
+    stored: tuple[Submission, str], fingerprint: str
+) -> tuple[Submission, bool]:
+    submission, payload_hash = stored
+    if payload_hash != fingerprint:
         raise Conflict("This client_id was already used for a different submission.")
-    return existing, False
+    return Submission.objects.get(pk=submission.pk), False
+
+
+def _check_assignment_open(assignment: Assignment) -> None:
+    """Only an accepted visit takes a report; a closed one says which state closed it."""
+    if Submission.objects.filter(assignment=assignment).exists():
+        raise Conflict("This assignment already has a submission.")
+    current = Assignment.objects.values_list("status", flat=True).get(pk=assignment.pk)
+    if current == AssignmentStatus.OFFERED:
+        raise AssignmentNotAccepted(
+            "This assignment is offered, not accepted: accept it before reporting the visit."
+        )
+    if current in CLOSED_ASSIGNMENT_STATUSES:
+        raise AssignmentClosed(f"This assignment is {current} and takes no submission.")
+    if current != AssignmentStatus.ACCEPTED:
+        raise Conflict(f"This assignment is {current} and takes no submission.")
+
+
+def _validated_answers(assignment: Assignment, answers: Sequence[Mapping[str, Any]]) -> list:
+    try:
+        parsed = parse_answers(answers)
+    except AnswersError as exc:
+        raise InvalidInput(exc.errors) from exc
+    errors = validate_answers(assignment.checklist.checklist, parsed)
+    if errors:
+        # Name each offending item: attr "answers.<item key>" in the error body.
+        raise InvalidInput(
+            {key if key == "answers" else f"answers.{key}": msgs for key, msgs in errors.items()}
+        )
+    return parsed
 
 
 def submission_create(
@@ -107,27 +165,14 @@ def submission_create(
         photo_count=photo_count,
         answers=answers,
     )
-    existing = Submission.objects.filter(shopper=shopper, client_id=client_id).first()
-    if existing is not None:
-        return _replay_or_conflict(existing, fingerprint)
+    stored = _stored_under(shopper, client_id)
+    if stored is not None:
+        return _replay_or_conflict(stored, fingerprint)
     if assignment.shopper_id != shopper.pk:
         raise InvalidInput({"assignment": ["This assignment is not yours."]})
-    if Submission.objects.filter(assignment=assignment).exists():
-        raise Conflict("This assignment already has a submission.")
-    if assignment.status not in OPEN_ASSIGNMENT_STATUSES:
-        raise Conflict(f"This assignment is {assignment.status} and takes no submission.")
-    _check_visit_times(started_at, finished_at)
-
-    try:
-        parsed = parse_answers(answers)
-    except AnswersError as exc:
-        raise InvalidInput(exc.errors) from exc
-    errors = validate_answers(assignment.checklist.checklist, parsed)
-    if errors:
-        # Name each offending item: attr "answers.<item key>" in the error body.
-        raise InvalidInput(
-            {key if key == "answers" else f"answers.{key}": msgs for key, msgs in errors.items()}
-        )
+    _check_assignment_open(assignment)
+    _check_visit_times(started_at, finished_at, offered_at=assignment.created_at)
+    parsed = _validated_answers(assignment, answers)
 
     try:
         with transaction.atomic():
@@ -144,9 +189,9 @@ def submission_create(
             )
     except IntegrityError:
         # Two retries raced past the checks above; the loser reads what the winner stored.
-        existing = Submission.objects.filter(shopper=shopper, client_id=client_id).first()
-        if existing is not None:
-            return _replay_or_conflict(existing, fingerprint)
+        stored = _stored_under(shopper, client_id)
+        if stored is not None:
+            return _replay_or_conflict(stored, fingerprint)
         raise Conflict("This assignment already has a submission.") from None
     return submission, True
 
@@ -173,6 +218,7 @@ def _store(
         latitude=location.get("latitude"),
         longitude=location.get("longitude"),
         accuracy_m=location.get("accuracy_m"),
+        mocked_location=bool(location.get("mocked", False)),
         photo_count=photo_count,
     )
     answers_store(submission=submission, answers=answers)
@@ -186,6 +232,14 @@ def _store(
 def as_stored(answers: Sequence[AnswerData]) -> list[AnswerData]:
     """Parsed answers as they are stored, and so later scored: an N/A answer keeps no value."""
     return [replace(answer, value=None) if answer.na else answer for answer in answers]
+
+
+def answers_as_data(answers: list[Answer]) -> list[AnswerData]:
+    """Map stored answer rows to the scoring package's dataclasses (the one place it happens)."""
+    return [
+        AnswerData(item=a.item, value=a.value, na=a.na, comment=a.comment)
+        for a in sorted(answers, key=lambda a: a.position)
+    ]
 
 
 def answers_store(*, submission: Submission, answers: Sequence[AnswerData]) -> list[Answer]:
@@ -203,16 +257,23 @@ def answers_store(*, submission: Submission, answers: Sequence[AnswerData]) -> l
     )
 
 
-def _check_visit_times(started_at: datetime, finished_at: datetime) -> None:
-    """A visit happened: not in the future (past a phone clock's drift), in order, within a day.
-
-    Every offending field is named at once.
+def _check_visit_times(
+    started_at: datetime, finished_at: datetime, *, offered_at: datetime
+) -> None:
+    """A visit happened: after it was offered, not in the future (past a phone clock's drift),
+    in order, within a day. Every offending field is named at once.
     """
     errors: dict[str, list[str]] = {}
+    if started_at < offered_at:
+        errors["started_at"] = [
+            f"The visit cannot start before it was offered ({offered_at.isoformat()})."
+        ]
     latest = timezone.now() + CLOCK_DRIFT
     for name, value in (("started_at", started_at), ("finished_at", finished_at)):
         if value > latest:
-            errors[name] = ["A visit cannot be reported before it happened (it is in the future)."]
+            errors.setdefault(name, []).append(
+                "A visit cannot be reported before it happened (it is in the future)."
+            )
     if finished_at < started_at:
         errors.setdefault("finished_at", []).append("The visit cannot finish before it started.")
     elif finished_at - started_at > MAX_VISIT:
@@ -252,3 +313,114 @@ def _send_for_scoring(submission_id: int) -> None:
             submission_id,
             exc_info=True,
         )
+
+
+def _version_of(submission: Submission) -> SubmissionVersion:
+    """Freeze the body a resubmission is about to replace, answers and all."""
+    answers = [
+        {"item": a.item, "value": a.value, "na": a.na, "comment": a.comment}
+        for a in submission.answers.order_by("position")
+    ]
+    return SubmissionVersion.objects.create(
+        submission=submission,
+        version=submission.version,
+        client_id=submission.client_id,
+        payload_hash=submission.payload_hash,
+        started_at=submission.started_at,
+        finished_at=submission.finished_at,
+        latitude=submission.latitude,
+        longitude=submission.longitude,
+        accuracy_m=submission.accuracy_m,
+        mocked_location=submission.mocked_location,
+        photo_count=submission.photo_count,
+        answers=answers,
+        received_at=submission.received_at,
+    )
+
+
+def submission_resubmit(
+    *,
+    submission: Submission,
+    shopper: User,
+    client_id: uuid.UUID,
+    started_at: datetime,
+    finished_at: datetime,
+    answers: Sequence[Mapping[str, Any]],
+    location: Mapping[str, Any] | None = None,
+    photo_count: int = 0,
+) -> tuple[Submission, bool]:
+    """The shopper answers a return with a new body under its own client_id.
+
+    The same rules as the first send: a replay of this body is (submission, False), another
+    body under a used client_id a 409, every field checked before anything is stored. The
+    body replaced is kept whole as a `SubmissionVersion`; `photo_count` counts every photo of
+    the visit, those already uploaded included. Complete, it is queued for scoring again (a
+    new Score revision); otherwise it waits for the rest of its photos.
+    """
+    assignment = submission.assignment
+    fingerprint = submission_fingerprint(
+        assignment_id=assignment.pk,
+        client_id=client_id,
+        started_at=started_at,
+        finished_at=finished_at,
+        location=location,
+        photo_count=photo_count,
+        answers=answers,
+    )
+    stored = _stored_under(shopper, client_id)
+    if stored is not None:
+        if stored[0].pk != submission.pk:
+            raise Conflict("This client_id was already used for a different submission.")
+        return _replay_or_conflict(stored, fingerprint)
+    current = Submission.objects.values_list("status", flat=True).get(pk=submission.pk)
+    if current != SubmissionStatus.RETURNED:
+        raise states.refused(current, SubmissionStatus.QUEUED)
+    _check_visit_times(started_at, finished_at, offered_at=assignment.created_at)
+    parsed = _validated_answers(assignment, answers)
+    photos_in = submission.photos.count()
+    if photo_count < photos_in:
+        raise InvalidInput(
+            {"photo_count": [f"Counts every photo of the visit: {photos_in} are already in."]}
+        )
+    location = location or {}
+    try:
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
+            if locked.status != SubmissionStatus.RETURNED:
+                raise states.refused(locked.status, SubmissionStatus.QUEUED)
+            _version_of(locked)
+            locked.answers.all().delete()
+            answers_store(submission=locked, answers=parsed)
+            complete = photo_count == photos_in
+            states.move(
+                locked.pk,
+                SubmissionStatus.QUEUED if complete else SubmissionStatus.AWAITING_MEDIA,
+                by=shopper,
+                reason=RESUBMIT,
+                client_id=client_id,
+                payload_hash=fingerprint,
+                started_at=started_at,
+                finished_at=finished_at,
+                latitude=location.get("latitude"),
+                longitude=location.get("longitude"),
+                accuracy_m=location.get("accuracy_m"),
+                mocked_location=bool(location.get("mocked", False)),
+                photo_count=photo_count,
+                received_at=timezone.now(),
+                version=locked.version + 1,
+                risk="",
+                signals=[],
+                signals_at=None,
+                queued_at=None,
+                scored_at=None,
+                return_deadline=None,
+            )
+            locked.refresh_from_db()
+            if complete:
+                submission_queue_for_scoring(submission=locked)
+    except IntegrityError:
+        stored = _stored_under(shopper, client_id)
+        if stored is None or stored[0].pk != submission.pk:
+            raise Conflict("This client_id was already used for a different submission.") from None
+        return _replay_or_conflict(stored, fingerprint)
+    return locked, True

@@ -7,12 +7,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from audits.models import AssignmentStatus, AssignmentTransition
+from audits.models import Assignment, AssignmentStatus, AssignmentTransition
 from audits.services.assignments import assignments_expire
 from support.factories import AssignmentFactory
 from support.helpers import client_for, stored_submission, submission_body
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def offered(world):
+    """world.assignment as these tests start from it: offered, not yet accepted."""
+    Assignment.objects.filter(pk=world.assignment.pk).update(status="offered", accepted_at=None)
+    world.assignment.refresh_from_db()
+    return world.assignment
+
 
 URL = "/api/v1/assignments/"
 
@@ -68,6 +77,7 @@ def test_head_office_cancels_an_open_visit_saying_why(world, accepted):
 
 
 def test_a_submitted_visit_is_neither_cancelled_nor_declined(world):
+    assert _post(world.shopper, world.assignment, "accept").status_code == 200
     stored_submission(world.assignment)
     _refused(_post(world.hq, world.assignment, "cancel", {"reason": "Too late"}), "submitted")
     _refused(_post(world.shopper, world.assignment, "decline", {"reason": "No"}), "submitted")

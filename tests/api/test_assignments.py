@@ -18,6 +18,15 @@ from support.helpers import client_for, new_assignment
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def offered(world):
+    """world.assignment as these tests start from it: offered, not yet accepted."""
+    Assignment.objects.filter(pk=world.assignment.pk).update(status="offered", accepted_at=None)
+    world.assignment.refresh_from_db()
+    return world.assignment
+
+
 URL = "/api/v1/assignments/"
 
 
@@ -155,6 +164,8 @@ def visits(world):
     cancelled.status = "cancelled"
     cancelled.save()
     sues = new_assignment(world, shopper=world.shopper2, branch=world.branch_b1)
+    sues.status = "offered"
+    sues.save()
     return {"offered": world.assignment, "accepted": accepted, "cancelled": cancelled, "sue": sues}
 
 
@@ -261,6 +272,7 @@ def test_accepting_after_the_window_is_409(world):
         checklist=world.checklist,
         window_start=timezone.now() - timedelta(days=3),
         window_end=timezone.now() - timedelta(days=1),
+        status="offered",
     )
     assert accept(world.shopper, past).status_code == 409
     past.refresh_from_db()

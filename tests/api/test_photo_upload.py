@@ -304,7 +304,13 @@ def test_capture_time_and_gps_are_kept_as_evidence_for_staff(world, api, rotated
         assert shown["taken_at"].startswith("2024-05-01T13:30:15")
 
 
+def _released(photo_row: dict) -> None:
+    """Arranged: the photo's report released (owners read released reports only)."""
+    Submission.objects.filter(photos__pk=photo_row["id"]).update(status="released")
+
+
 def test_owner_sees_the_photo_but_not_its_evidence(world, api, rotated_photo):
+    _released(rotated_photo)
     photo = Photo.objects.get(pk=rotated_photo["id"])
     response = api(world.owner_a).get(f"/api/v1/submissions/{photo.submission_id}/")
     assert response.status_code == 200
@@ -349,6 +355,7 @@ def test_photo_row_carries_the_permission_checked_url(rotated_photo):
 )
 @pytest.mark.parametrize("variant", ["url", "thumbnail_url"])
 def test_download_is_permission_checked(world, api, rotated_photo, role, expected, variant):
+    _released(rotated_photo)
     client = api(getattr(world, role) if role else None)
     response = client.get(rotated_photo[variant])
     assert response.status_code == expected

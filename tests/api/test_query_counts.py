@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audits.models import Role
+from audits.models import Role, SubmissionStatus
 from support.factories import (
     AssignmentFactory,
     BranchFactory,
@@ -87,7 +87,8 @@ class Network:
         self._submit(assignment, photos=2, score=True)
 
     def _submit(self, assignment, *, photos: int, score: bool) -> None:
-        submission = SubmissionFactory(assignment=assignment, photo_count=photos)
+        released = {"status": SubmissionStatus.RELEASED} if score else {}
+        submission = SubmissionFactory(assignment=assignment, photo_count=photos, **released)
         PhotoFactory.create_batch(photos, submission=submission)
         if score:
             # A superseded score row too: only the current one may be read, in the same query.
@@ -127,8 +128,11 @@ def _measure(net: Network, endpoint: str, reader: str) -> tuple[int, int, list[s
 
 
 def _grow_to(net: Network, endpoint: str, reader: str, add, rows: int) -> None:
-    while _count(net, endpoint, reader) < rows:
+    for _ in range(3 * rows):
+        if _count(net, endpoint, reader) >= rows:
+            return
         add(net)
+    raise AssertionError(f"{reader} never saw {rows} rows of {endpoint}: the builder is wrong")
 
 
 def _count(net: Network, endpoint: str, reader: str) -> int:

@@ -18,7 +18,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver
 from django.utils import timezone
 
-from audits.models import Photo, Role
+from audits.models import Assignment, Photo, Role
+from audits.services.review import submission_review
 from audits.services.scoring import submission_score
 from support.factories import (
     AssignmentFactory,
@@ -55,9 +56,10 @@ class Scene:
     """The world plus visits in every state, one of them in the other brand."""
 
     world: object
-    offered: object  # world.assignment: sam at Leeds (franchisee A), nothing sent yet
-    sub_a1: object  # sam at Leeds, scored, with a photo
-    sub_b1: object  # sue at Bath (franchisee B), scored
+    offered: object  # world.assignment, offered again: sam at Leeds, nothing sent yet
+    sub_a1: object  # sam at Leeds, scored and released, with a photo
+    sub_b1: object  # sue at Bath (franchisee B), scored and released
+    waiting: object  # sue at Bath, scored and waiting for review
     pending: object  # sam at Brighton (franchisee A), waiting for its photo
     other_shopper: object
     sub_other: object  # the other brand's shopper at the other brand's branch, scored
@@ -94,6 +96,11 @@ def _photo(submission) -> Photo:
 def scene(world) -> Scene:
     sub_a1 = scored_submission(world, branch=world.branch_a1)
     sub_b1 = scored_submission(world, shopper=world.shopper2, branch=world.branch_b1)
+    waiting = scored_submission(
+        world, shopper=world.shopper2, branch=world.branch_b1, release=False
+    )
+    Assignment.objects.filter(pk=world.assignment.pk).update(status="offered", accepted_at=None)
+    world.assignment.refresh_from_db()
     pending = _send(new_assignment(world, branch=world.branch_a2), photo_count=1)
 
     other_shopper = UserFactory(username="oscar")
@@ -110,6 +117,7 @@ def scene(world) -> Scene:
         offered=world.assignment,
         sub_a1=sub_a1,
         sub_b1=sub_b1,
+        waiting=waiting,
         pending=pending,
         other_shopper=other_shopper,
         sub_other=sub_other,
@@ -174,33 +182,43 @@ LISTS: dict[str, dict[str, object]] = {
         "other_hq": {"other_shopper"},
     },
     "assignments": {
-        "hq": {"offered", "a_sub_a1", "a_sub_b1", "a_pending"},
+        "hq": {"offered", "a_sub_a1", "a_sub_b1", "a_waiting", "a_pending"},
         "reviewer": set(),
         "owner_a": set(),
         "owner_b": set(),
         "shopper": {"offered", "a_sub_a1", "a_pending"},
-        "shopper2": {"a_sub_b1"},
-        "admin": {"offered", "a_sub_a1", "a_sub_b1", "a_pending", "a_sub_other"},
+        "shopper2": {"a_sub_b1", "a_waiting"},
+        "admin": {"offered", "a_sub_a1", "a_sub_b1", "a_waiting", "a_pending", "a_sub_other"},
         "other_hq": {"a_sub_other"},
     },
     "submissions": {
-        "hq": {"sub_a1", "sub_b1", "pending"},
-        "reviewer": {"sub_a1", "sub_b1", "pending"},
-        "owner_a": {"sub_a1", "pending"},
+        "hq": {"sub_a1", "sub_b1", "waiting", "pending"},
+        "reviewer": {"sub_a1", "sub_b1", "waiting", "pending"},
+        "owner_a": {"sub_a1"},  # released ones only
         "owner_b": {"sub_b1"},
         "shopper": {"sub_a1", "pending"},
-        "shopper2": {"sub_b1"},
-        "admin": {"sub_a1", "sub_b1", "pending", "sub_other"},
+        "shopper2": {"sub_b1", "waiting"},
+        "admin": {"sub_a1", "sub_b1", "waiting", "pending", "sub_other"},
         "other_hq": {"sub_other"},
     },
     "audits": {
-        "hq": {"sub_a1", "sub_b1"},
-        "reviewer": {"sub_a1", "sub_b1"},
+        "hq": {"sub_a1", "sub_b1", "waiting"},
+        "reviewer": {"sub_a1", "sub_b1", "waiting"},
         "owner_a": {"sub_a1"},
         "owner_b": {"sub_b1"},
         "shopper": set(),  # a shopper's own work is not an audit to read back
         "shopper2": set(),
-        "admin": {"sub_a1", "sub_b1", "sub_other"},
+        "admin": {"sub_a1", "sub_b1", "waiting", "sub_other"},
+        "other_hq": {"sub_other"},
+    },
+    "review-queue": {
+        "hq": {"waiting"},
+        "reviewer": {"waiting"},
+        "owner_a": 403,
+        "owner_b": 403,
+        "shopper": 403,
+        "shopper2": 403,
+        "admin": {"waiting", "sub_other"},
         "other_hq": {"sub_other"},
     },
 }
@@ -214,6 +232,7 @@ def _resolve(scene: Scene, name: str) -> int:
         "a_sub_a1": lambda: scene.sub_a1.assignment,
         "a_sub_b1": lambda: scene.sub_b1.assignment,
         "a_pending": lambda: scene.pending.assignment,
+        "a_waiting": lambda: scene.waiting.assignment,
         "a_sub_other": lambda: scene.sub_other.assignment,
     }
     if name in special:
@@ -421,7 +440,6 @@ def _rows(data: dict) -> list[dict]:
         "/api/v1/audits/{sub_a1}/",
         "/api/v1/submissions/",
         "/api/v1/submissions/{sub_a1}/",
-        "/api/v1/submissions/{pending}/",
     ],
 )
 def test_owner_never_learns_who_the_shopper_was(scene, url):
@@ -461,14 +479,15 @@ def test_owner_of_a_branch_that_later_gets_a_shopper_role_still_sees_no_identity
 
 def test_submissions_filter_by_status(scene):
     url = "/api/v1/submissions/?status="
-    assert _ids(_get(scene, "hq", url + "scored")) == {scene.sub_a1.pk, scene.sub_b1.pk}
+    assert _ids(_get(scene, "hq", url + "released")) == {scene.sub_a1.pk, scene.sub_b1.pk}
+    assert _ids(_get(scene, "hq", url + "scored")) == {scene.waiting.pk}
     assert _ids(_get(scene, "hq", url + "awaiting_media")) == {scene.pending.pk}
     assert _get(scene, "hq", url + "nonsense").status_code == 400
 
 
 def test_submissions_list_is_paginated(scene):
     body = _get(scene, "hq", "/api/v1/submissions/?page_size=2").json()
-    assert body["count"] == 3
+    assert body["count"] == 4
     assert len(body["results"]) == 2
     assert body["next"]
 
@@ -481,6 +500,23 @@ NO_SHOPPERS = {"shopper": 403, "shopper2": 403}
 # Head office of the brand acts; every other role of the brand is refused, another brand's
 # head office does not find the object (404, the default).
 HEAD_OFFICE_ONLY = {**STAFF_403, **NO_SHOPPERS, "hq": 200}
+
+
+def _returned(scene: Scene):
+    """The scene's waiting report, returned to its shopper by head office."""
+    return submission_review(
+        submission=scene.waiting,
+        by=scene.world.hq,
+        action="return",
+        reason="Unclear",
+        questions=["Which till served you?"],
+    )
+
+
+def _resubmission(submission) -> dict:
+    body = submission_body(submission.assignment)
+    body.pop("assignment")
+    return body
 
 
 def _photo_upload(scene: Scene) -> dict:
@@ -519,13 +555,33 @@ ACTIONS: dict[tuple[str, str], tuple] = {
     ),
     ("post", "submissions/"): (
         "/api/v1/submissions/",
-        lambda s: submission_body(s.offered),
+        lambda s: submission_body(new_assignment(s.world)),
         {"shopper": 201, "shopper2": 400, **STAFF_403, "other_hq": 403},
     ),
     ("post", "submissions/<pk>/photos/"): (
         lambda s: f"/api/v1/submissions/{s.pending.pk}/photos/",
         _photo_upload,
         {"shopper": 201, "shopper2": 404, **STAFF_403, "other_hq": 403},
+    ),
+    ("post", "submissions/<pk>/resubmit/"): (
+        lambda s: f"/api/v1/submissions/{_returned(s).pk}/resubmit/",
+        lambda s: _resubmission(s.waiting),
+        {"shopper2": 201, "shopper": 404, **STAFF_403, "other_hq": 403},
+    ),
+    ("post", "submissions/<pk>/claim/"): (
+        lambda s: f"/api/v1/submissions/{s.waiting.pk}/claim/",
+        None,
+        {"hq": 200, "reviewer": 200, "admin": 200},
+    ),
+    ("post", "submissions/<pk>/review/"): (
+        lambda s: f"/api/v1/submissions/{s.waiting.pk}/review/",
+        lambda s: {"action": "release"},
+        {"hq": 200, "reviewer": 200, "admin": 200},
+    ),
+    ("get", "submissions/<pk>/signals/"): (
+        lambda s: f"/api/v1/submissions/{s.waiting.pk}/signals/",
+        None,
+        {"hq": 200, "reviewer": 200, "admin": 200},  # owners and shoppers: 404
     ),
     ("get", "photos/<pk>/thumbnail/"): (
         lambda s: f"/api/v1/photos/{s.photo.pk}/thumbnail/",

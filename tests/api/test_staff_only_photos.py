@@ -8,6 +8,7 @@ import uuid
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audits.services.review import submission_review
 from scoring.checklist import checklist_to_dict, parse_checklist
 from support.factories import SMALL_CHECKLIST, AssignmentFactory, ChecklistVersionFactory
 from support.helpers import client_for, jpeg_bytes, stored_submission
@@ -41,6 +42,7 @@ def visit(world, django_capture_on_commit_callbacks):
             photos[item] = response.json()["id"]
     submission.refresh_from_db()
     assert submission.status == "scored"
+    submission = submission_review(submission=submission, by=world.hq, action="release")
     return submission, photos
 
 

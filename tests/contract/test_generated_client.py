@@ -164,8 +164,27 @@ def test_the_shopper_flow_through_the_generated_client(generated, world, live_se
     image = g.op("v1_photos_retrieve").sync_detailed(client=shopper, id=read.photos[0].id)
     assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
 
+    _head_office_releases(g, url, world, submission.id)
     _owner_reads(g, url, world, submission.id)
     _head_office_reads(g, url, world, submission.id)
+
+
+def _head_office_releases(g, url: str, world, submission_id: int) -> None:
+    """Quality control: the report waits in the queue until head office releases it."""
+    hq = g.login(url, world.hq.username)
+    queue = g.op("v1_review_queue_list").sync(client=hq)
+    assert [row.id for row in queue.results] == [submission_id]
+    signals = g.op("v1_submissions_signals_list").sync(client=hq, id=submission_id)
+    assert {s.code for s in signals.results} == set(queue.results[0].signal_codes)
+    claimed = g.op("v1_submissions_claim_create").sync_detailed(client=hq, id=submission_id)
+    assert claimed.status_code == 200, claimed.content
+    assert claimed.parsed.status.value == "in_review"
+    decision = g.model("ReviewActionRequest").from_dict({"action": "release"})
+    released = g.op("v1_submissions_review_create").sync_detailed(
+        client=hq, id=submission_id, body=decision
+    )
+    assert released.status_code == 200, released.content
+    assert released.parsed.status.value == "released"
 
 
 def _owner_reads(g, url: str, world, submission_id: int) -> None:

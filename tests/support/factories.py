@@ -16,6 +16,7 @@ from PIL import Image
 
 from audits.images import process_photo
 from audits.models import (
+    SCORED_STATUSES,
     Assignment,
     AssignmentStatus,
     Branch,
@@ -238,6 +239,13 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     scenario = "Ask for a refund on a faulty item"
     window_start = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     window_end = factory.LazyFunction(lambda: timezone.now() + timedelta(days=6))
+    # Accepted, so that a visit can be reported; offered long ago, so that tests may place
+    # visits in past periods (a visit before its offer is refused).
+    status = AssignmentStatus.ACCEPTED
+    created_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3 * 365))
+    accepted_at = factory.LazyAttribute(
+        lambda a: timezone.now() if a.status == AssignmentStatus.ACCEPTED else None
+    )
 
 
 class SubmissionFactory(factory.django.DjangoModelFactory):
@@ -259,8 +267,8 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
     client_id = factory.LazyFunction(uuid.uuid4)
     started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2))
     finished_at = factory.LazyAttribute(lambda s: s.started_at + timedelta(minutes=25))
-    latitude = 53.795
-    longitude = -1.548
+    latitude = factory.SelfAttribute("assignment.branch.latitude")
+    longitude = factory.SelfAttribute("assignment.branch.longitude")
     accuracy_m = 12.0
     photo_count = 0
     status = factory.LazyAttribute(
@@ -270,7 +278,7 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
         lambda s: None if s.status == SubmissionStatus.AWAITING_MEDIA else timezone.now()
     )
     scored_at = factory.LazyAttribute(
-        lambda s: timezone.now() if s.status == SubmissionStatus.SCORED else None
+        lambda s: timezone.now() if s.status in SCORED_STATUSES else None
     )
     payload_hash = ""  # set with the answers below
 
@@ -307,7 +315,7 @@ class SubmissionFactory(factory.django.DjangoModelFactory):
         answers_store(submission=self, answers=parsed)
         status = (
             AssignmentStatus.SCORED
-            if self.status == SubmissionStatus.SCORED
+            if self.status in SCORED_STATUSES
             else AssignmentStatus.SUBMITTED
         )
         Assignment.objects.filter(pk=self.assignment.pk).update(status=status)
@@ -387,7 +395,8 @@ class ScoreFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from audits.services.scoring import answers_as_data, score_fields
+        from audits.services.scoring import score_fields
+        from audits.services.submissions import answers_as_data
 
         submission = kwargs["submission"]
         result = score(
@@ -407,7 +416,10 @@ class ScoreFactory(factory.django.DjangoModelFactory):
                 )
                 now = timezone.now()
                 Submission.objects.filter(pk=submission.pk).update(
-                    status=SubmissionStatus.SCORED,
+                    # A report already past scoring (released, in review) keeps its state.
+                    status=submission.status
+                    if submission.status in SCORED_STATUSES
+                    else SubmissionStatus.SCORED,
                     queued_at=submission.queued_at or now,
                     scored_at=now,
                 )

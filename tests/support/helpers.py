@@ -22,15 +22,22 @@ def client_for(user=None) -> APIClient:
     return client
 
 
+def at_branch(assignment) -> dict:
+    """A GPS fix at the assignment's branch, as an honest phone reports it."""
+    branch = assignment.branch
+    return {"latitude": branch.latitude, "longitude": branch.longitude, "accuracy_m": 12.0}
+
+
 def submission_body(assignment, **overrides) -> dict:
-    """A valid POST /submissions/ body for `assignment` (SMALL_CHECKLIST answers)."""
+    """A valid POST /submissions/ body for `assignment` (SMALL_CHECKLIST answers), made at
+    the branch, two hours ago, for 25 minutes: an honest visit trips no integrity signal."""
     started = timezone.now() - timedelta(hours=2)
     body = {
         "client_id": str(uuid.uuid4()),
         "assignment": assignment.pk,
         "started_at": started.isoformat(),
         "finished_at": (started + timedelta(minutes=25)).isoformat(),
-        "location": {"latitude": 53.795, "longitude": -1.548, "accuracy_m": 12.0},
+        "location": at_branch(assignment),
         "photo_count": 0,
         "answers": good_answers(),
     }
@@ -61,18 +68,25 @@ def stored_submission(assignment, *, answers=None, started_at=None, photo_count:
         started_at=started,
         finished_at=started + timedelta(minutes=25),
         answers=answers if answers is not None else good_answers(),
-        location={"latitude": 53.795, "longitude": -1.548, "accuracy_m": 12.0},
+        location=at_branch(assignment),
         photo_count=photo_count,
     )
     return submission
 
 
-def scored_submission(world, *, shopper=None, branch=None, answers=None, started_at=None):
-    """A submission stored and scored through the real services (no HTTP, no worker)."""
+def scored_submission(
+    world, *, shopper=None, branch=None, answers=None, started_at=None, release: bool = True
+):
+    """A submission stored, scored and (unless `release=False`) released by the brand's head
+    office, through the real services (no HTTP, no worker): what owners and league tables
+    count."""
+    from audits.services.review import submission_review
     from audits.services.scoring import submission_score
 
     assignment = new_assignment(world, shopper=shopper, branch=branch)
     submission = stored_submission(assignment, answers=answers, started_at=started_at)
     submission_score(submission_id=submission.pk)
     submission.refresh_from_db()
+    if release:
+        submission = submission_review(submission=submission, by=world.hq, action="release")
     return submission

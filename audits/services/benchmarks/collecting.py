@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from audits.dates import FIRST_YEAR, LAST_YEAR, in_supported_range
-from audits.models import Branch, Brand, Score, SubmissionStatus
+from audits.models import COUNTED_STATUSES, Branch, Brand, Score
 from scoring.benchmark import AuditRecord, UnitInfo
 
 logger = logging.getLogger(__name__)
@@ -91,10 +91,10 @@ def branch_units(brand: Brand) -> tuple[dict[str, UnitInfo], dict[int, str]]:
 
 
 def counted_scores(brand: Brand) -> QuerySet[Score]:
-    """Current scores of the brand's scored submissions (exclusions by review: none yet)."""
+    """Current scores of the brand's released audits (not those released excluded)."""
     return Score.objects.filter(
         is_current=True,
-        submission__status=SubmissionStatus.SCORED,
+        submission__status__in=COUNTED_STATUSES,
         submission__assignment__branch__brand=brand,
     )
 
