@@ -15,6 +15,8 @@ from audits.models import (
     BenchmarkSnapshot,
     Branch,
     Brand,
+    BrandSettings,
+    BrandSettingsChange,
     ChecklistTemplate,
     ChecklistVersion,
     Franchisee,
@@ -23,8 +25,10 @@ from audits.models import (
     Region,
     Score,
     Submission,
+    SubmissionTransition,
     User,
 )
+from audits.services.brand_settings import FIELDS, brand_settings_checked, brand_settings_update
 from audits.services.checklists import checklist_publish
 
 
@@ -122,10 +126,9 @@ class ChecklistVersionAdmin(admin.ModelAdmin):
         return False
 
 
-class AssignmentTransitionInline(admin.TabularInline):
-    """The assignment's history: read-only, written by the lifecycle service only."""
+class HistoryInline(admin.TabularInline):
+    """A status history: read-only, written by the lifecycle services only."""
 
-    model = AssignmentTransition
     extra = 0
     can_delete = False
     fields = ["at", "from_status", "to_status", "by", "reason"]
@@ -133,6 +136,14 @@ class AssignmentTransitionInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class AssignmentTransitionInline(HistoryInline):
+    model = AssignmentTransition
+
+
+class SubmissionTransitionInline(HistoryInline):
+    model = SubmissionTransition
 
 
 @admin.register(Assignment)
@@ -158,8 +169,75 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_display = ["id", "assignment", "status", "started_at", "received_at"]
     list_filter = ["status"]
     raw_id_fields = ["assignment", "shopper"]
-    readonly_fields = ["client_id", "payload_hash", "received_at", "queued_at", "scored_at"]
-    inlines = [PhotoInline]
+    # The status and review fields move only through audits.services (conditional, recorded).
+    readonly_fields = [
+        "client_id",
+        "payload_hash",
+        "status",
+        "received_at",
+        "queued_at",
+        "scored_at",
+        "risk",
+        "signals",
+        "signals_at",
+        "claimed_by",
+        "claimed_at",
+        "questions",
+        "return_deadline",
+        "review_reason",
+        "released_at",
+        "version",
+    ]
+    inlines = [PhotoInline, SubmissionTransitionInline]
+
+
+class BrandSettingsForm(forms.ModelForm):
+    """Checked by the same rules as the API (bounds, min below max), each error on its field."""
+
+    class Meta:
+        model = BrandSettings
+        fields = ["brand", *FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = {name: cleaned[name] for name in self.changed_data if name in FIELDS}
+        try:
+            brand_settings_checked(changes, self.instance)
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                self.add_error(
+                    problem.attr if problem.attr in self.fields else None, problem.message
+                )
+        return cleaned
+
+
+@admin.register(BrandSettings)
+class BrandSettingsAdmin(admin.ModelAdmin):
+    """A brand's review settings; a change goes through the service, which records it (who,
+    when, old and new values) as the API does."""
+
+    form = BrandSettingsForm
+    list_display = ["brand", "auto_release", "review_sla_hours", "max_distance_m", "updated_at"]
+    readonly_fields = ["updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in FIELDS}
+        if not change:
+            obj.save()  # a brand's first settings row; the values below are then recorded
+        brand_settings_update(brand=obj.brand, by=request.user, changes=changes)
+
+
+@admin.register(BrandSettingsChange)
+class BrandSettingsChangeAdmin(admin.ModelAdmin):
+    list_display = ["brand", "at", "by"]
+    list_filter = ["brand"]
+    readonly_fields = ["brand", "at", "by", "changes"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Score)

@@ -33,7 +33,7 @@ def brand_settings_for(brand: Brand) -> BrandSettings:
     return found
 
 
-def _checked(changes: Mapping[str, Any], current: BrandSettings) -> dict[str, Any]:
+def brand_settings_checked(changes: Mapping[str, Any], current: BrandSettings) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     for name in changes:
         if name not in FIELDS:
@@ -65,7 +65,7 @@ def brand_settings_update(*, brand: Brand, by: User, changes: Mapping[str, Any])
     """
     brand_settings_for(brand)
     current = BrandSettings.objects.select_for_update().get(brand=brand)
-    wanted = _checked(changes, current)
+    wanted = brand_settings_checked(changes, current)
     altered = {
         name: [getattr(current, name), value]
         for name, value in wanted.items()

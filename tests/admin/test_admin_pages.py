@@ -84,3 +84,25 @@ def test_published_versions_cannot_be_changed_or_deleted_in_the_admin(world, cli
     assert page.status_code == 200
     assert b'name="definition"' not in page.content  # shown read-only, not as a field
     assert delete.status_code == 403
+
+
+def _settings_form(brand, **changes) -> dict:
+    from audits.services.brand_settings import FIELDS, brand_settings_for
+
+    current = brand_settings_for(brand)
+    return {"brand": brand.pk, **{name: getattr(current, name) for name in FIELDS}, **changes}
+
+
+def test_brand_settings_changed_in_the_admin_are_checked_and_recorded(world, client):
+    from audits.models import BrandSettings, BrandSettingsChange
+
+    client.force_login(world.admin)
+    url = reverse("admin:audits_brandsettings_change", args=[world.brand.pk])
+    refused = client.post(url, _settings_form(world.brand, max_distance_m=5))
+    assert refused.status_code == 200 and b"Expected a whole number" in refused.content
+    assert BrandSettings.objects.get(pk=world.brand.pk).max_distance_m == 250
+
+    saved = client.post(url, _settings_form(world.brand, max_distance_m=400))
+    assert saved.status_code == 302, saved.content[:500]
+    change = BrandSettingsChange.objects.get(brand=world.brand)
+    assert change.by == world.admin and change.changes == {"max_distance_m": [250, 400]}
