@@ -80,7 +80,14 @@ def test_nightly_job_queues_every_brand(world, monkeypatch):
     assert entry["schedule"].hour == {3} and entry["schedule"].minute == {0}
 
 
-def test_scoring_schedules_a_refresh_once_committed(
+def test_scoring_alone_schedules_nothing(world, queued, django_capture_on_commit_callbacks):
+    """League tables count released reports: one waiting for review changes no table."""
+    with django_capture_on_commit_callbacks(execute=True):
+        scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC), release=False)
+    assert queued == []
+
+
+def test_release_schedules_a_refresh_once_committed(
     world, queued, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
