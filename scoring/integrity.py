@@ -222,9 +222,26 @@ def _photos(facts: VisitFacts, t: Thresholds) -> list[Signal]:
     for item in facts.photo_items_required:
         if item not in shown:
             out.append(Signal("photo_missing", "medium", f"No photo for '{item}'.", {"item": item}))
-    for photo in facts.photos:
+    for index, photo in enumerate(facts.photos):
         out += _photo(photo, facts, t)
+        out += _same_picture_twice(photo, facts.photos[:index])
     return out
+
+
+def _same_picture_twice(photo: PhotoFacts, earlier: Sequence[PhotoFacts]) -> list[Signal]:
+    """One image sent for two items of the same visit (a storefront that is also the receipt)."""
+    for other in earlier:
+        bits = hamming(photo.perceptual_hash, other.perceptual_hash)
+        if other.item != photo.item and bits is not None and bits <= REUSED_MAX_HAMMING:
+            return [
+                Signal(
+                    "photo_reused",
+                    "high",
+                    f"The photo for '{photo.item}' is the one sent for '{other.item}'.",
+                    {"item": photo.item, "same_visit_item": other.item, "distance": bits},
+                )
+            ]
+    return []
 
 
 def _photo(photo: PhotoFacts, facts: VisitFacts, t: Thresholds) -> list[Signal]:

@@ -118,6 +118,16 @@ def test_a_reused_photo_names_the_other_submission():
     assert signal.evidence["submission"] == 42
 
 
+def test_one_image_sent_for_two_items_of_the_visit_is_reused_too():
+    storefront = _honest().photos[0]
+    receipt = replace(storefront, item="receipt", perceptual_hash="ffff0000ffff0003")
+    (signal,) = visit_signals(_honest(photos=[storefront, receipt]))
+    assert signal.code == "photo_reused"
+    assert signal.evidence["same_visit_item"] == "storefront"
+    distinct = replace(receipt, perceptual_hash="00ff00ff00ff00ff")
+    assert _codes(_honest(photos=[storefront, distinct])) == []
+
+
 def test_equal_scale_answers_are_straight_lining_too():
     mixed = {f"q{i}": i % 2 == 0 for i in range(10)}
     assert _codes(_honest(answers=answers(**mixed, listened=3))) == []
