@@ -237,3 +237,22 @@ def test_photos_that_never_come_are_scored_at_the_media_deadline_and_signalled(
     stored = Submission.objects.get(pk=waiting.pk)
     assert stored.status == "scored"
     assert "photo_missing" in stored.signal_codes
+
+
+def test_the_review_sweep_task_runs_the_three_rules(world):
+    from audits.tasks import review_sweep
+
+    brand_settings_update(
+        brand=world.brand,
+        by=world.hq,
+        changes={"review_sla_hours": 1, "sla_release_max_risk": "none"},
+    )
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        waiting = scored_submission(world, release=False)
+        clock.shift(timedelta(hours=2))
+        assert review_sweep.apply().get() == {
+            "media_overdue": 0,
+            "sla_released": 1,
+            "returns_expired": 0,
+        }
+    assert Submission.objects.get(pk=waiting.pk).status == "released"
