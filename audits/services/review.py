@@ -164,7 +164,15 @@ def submission_review(
 
 
 def _release(ids: Iterable[int], before: str, reason: str) -> list[int]:
-    released = states.move_many(ids, before, S.RELEASED, reason=reason, released_at=timezone.now())
+    released = states.move_many(
+        ids,
+        before,
+        S.RELEASED,
+        reason=reason,
+        released_at=timezone.now(),
+        claimed_by=None,
+        claimed_at=None,
+    )
     benchmarks_refresh_on_commit(released)
     return released
 
@@ -202,18 +210,27 @@ def _of_brand(settings: BrandSettings, status: str):
 def reviews_release_overdue(*, now: datetime | None = None) -> int:
     """Reports unreviewed for `review_sla_hours`, at or below `sla_release_max_risk`, release.
 
-    A report a reviewer holds (in review, claim not lapsed) is left to them.
+    A report a reviewer holds (in review, claim not lapsed) is left to them; one whose claim
+    lapsed is as unreviewed as one never claimed.
     """
     now = now or timezone.now()
     released = 0
-    for settings in _settings_of_brands_with(S.SCORED):
+    brands = {
+        settings.pk: settings
+        for status in states.REVIEWABLE
+        for settings in _settings_of_brands_with(status)
+    }
+    for settings in brands.values():
         allowed = risks_up_to(settings.sla_release_max_risk)
         if not allowed:
             continue
-        overdue = _of_brand(settings, S.SCORED).filter(
-            scored_at__lt=now - timedelta(hours=settings.review_sla_hours), risk__in=allowed
-        )
-        released += len(_release(overdue.values_list("pk", flat=True), S.SCORED, states.REVIEW_SLA))
+        due = Q(scored_at__lt=now - timedelta(hours=settings.review_sla_hours), risk__in=allowed)
+        lapsed = Q(claimed_at__lt=now - timedelta(minutes=settings.claim_minutes))
+        for status, rows in (
+            (S.SCORED, _of_brand(settings, S.SCORED).filter(due)),
+            (S.IN_REVIEW, _of_brand(settings, S.IN_REVIEW).filter(due, lapsed)),
+        ):
+            released += len(_release(rows.values_list("pk", flat=True), status, states.REVIEW_SLA))
     return released
 
 

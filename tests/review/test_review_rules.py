@@ -190,6 +190,24 @@ def test_the_sla_releases_unreviewed_low_risk_reports_on_a_frozen_clock(world):
     assert SubmissionTransition.objects.get(submission=honest).reason == "review_sla"
 
 
+def test_the_sla_leaves_a_held_report_to_its_reviewer_until_the_claim_lapses(world):
+    brand_settings_update(
+        brand=world.brand,
+        by=world.hq,
+        changes={"review_sla_hours": 1, "sla_release_max_risk": "none"},
+    )
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        held = scored_submission(world, release=False)
+        clock.shift(timedelta(minutes=50))
+        review.submission_claim(submission=held, by=world.reviewer)
+        clock.shift(timedelta(minutes=20))  # past the SLA, the claim still stands
+        assert review.reviews_release_overdue() == 0
+        clock.shift(timedelta(minutes=20))  # the claim lapsed
+        assert review.reviews_release_overdue() == 1
+    stored = Submission.objects.get(pk=held.pk)
+    assert stored.status == "released" and stored.claimed_by is None
+
+
 def test_the_sla_is_off_by_default(world):
     with time_machine.travel(timezone.now(), tick=False) as clock:
         submission = scored_submission(world, release=False)
