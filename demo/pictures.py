@@ -8,6 +8,7 @@ real upload: the EXIF is read into evidence fields and stripped from the stored 
 from __future__ import annotations
 
 import io
+import math
 import random
 from datetime import datetime
 
@@ -142,6 +143,7 @@ def storefront_jpeg(
             [(x, height - 20), (x + 40, height - 140), (x + 80, height - 20)], fill=(30, 30, 30)
         )
         draw.text((x + 40, height - 70), "OPEN", fill=(255, 255, 255), font=_font(18), anchor="mm")
+    image = _framed(rng, image, fill=(110, 110, 110), tilt=4, zoom=(0.6, 0.92), highest=0.1)
     return _jpeg(rng, image, taken_at=taken_at, latitude=latitude, longitude=longitude)
 
 
@@ -173,12 +175,19 @@ def receipt_jpeg(
     ]
     paper_height = 420 + 28 * len(lines)
     paper_top = rng.randint(30, max(31, height - paper_height - 30))
+    shift = rng.randint(-60, 60)  # where on the table it lies
     paper = [
-        width // 6 + rng.randint(-15, 15),
+        width // 6 + shift + rng.randint(-15, 15),
         paper_top,
-        width - width // 6 + rng.randint(-15, 15),
+        width - width // 6 + shift + rng.randint(-15, 15),
         paper_top + paper_height,
     ]
+    # The cup beside it, half in the picture: a saucer and the coffee seen from above.
+    cx = rng.choice((paper[0], paper[2])) + rng.randint(-40, 40)
+    cy = rng.randint(height // 6, height - height // 6)
+    saucer, cup = rng.randint(80, 110), rng.randint(50, 65)
+    draw.ellipse([cx - saucer, cy - saucer, cx + saucer, cy + saucer], fill=(236, 234, 228))
+    draw.ellipse([cx - cup, cy - cup, cx + cup, cy + cup], fill=_vary(rng, (92, 58, 36)))
     draw.rectangle(paper, fill=(250, 249, 244))
     left, right = paper[0] + 24, paper[2] - 24
     centre = (paper[0] + paper[2]) // 2
@@ -214,10 +223,53 @@ def receipt_jpeg(
         draw.polygon(
             [(x, paper[3]), (x + 6, paper[3] + 8), (x + 12, paper[3])], fill=(250, 249, 244)
         )
-    image = image.rotate(
-        rng.uniform(-6, 6), resample=Image.Resampling.BILINEAR, fillcolor=(105, 72, 48)
-    )
+    image = _framed(rng, image, fill=(105, 72, 48), tilt=8, zoom=(0.7, 0.95))
     return _jpeg(rng, image, taken_at=taken_at, latitude=latitude, longitude=longitude)
+
+
+def _framed(
+    rng: random.Random,
+    image: Image.Image,
+    *,
+    fill: tuple[int, int, int],
+    tilt: float = 3,
+    zoom: tuple[float, float] = (0.7, 0.92),
+    highest: float = 1.0,
+) -> Image.Image:
+    """The scene as one shopper framed it: from a little to one side, held at an angle, closer
+    or further, off-centre.
+
+    Without it every picture of a kind would have the same layout, and the perceptual hash
+    the integrity checks compare (audits.images) would take different visits' photos for one
+    photo reused. `highest` limits how far down the frame may start (a fraction of the
+    height), so that what matters stays in the picture. One affine resampling does it all.
+    """
+    width, height = image.size
+    scale = rng.uniform(*zoom)
+    left = rng.uniform(0, width * (1 - scale))
+    top = rng.uniform(0, height * min(1 - scale, highest))
+    angle = math.radians(rng.uniform(-tilt, tilt))
+    shear = rng.uniform(-0.25, 0.25)
+    cos, sin = math.cos(angle), math.sin(angle)
+    cx, cy = width / 2, height / 2
+    # Output (x, y) -> the crop window -> turned about the centre -> sheared about mid-height.
+    crop = ((scale, 0, left), (0, scale, top), (0, 0, 1))
+    turn = ((cos, -sin, cx - cos * cx + sin * cy), (sin, cos, cy - sin * cx - cos * cy), (0, 0, 1))
+    lean = ((1, shear, -shear * cy), (0, 1, 0), (0, 0, 1))
+    (a, b, c), (d, e, f), _ = _matmul(lean, _matmul(turn, crop))
+    return image.transform(
+        image.size,
+        Image.Transform.AFFINE,
+        (a, b, c, d, e, f),
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=fill,
+    )
+
+
+def _matmul(p: tuple, q: tuple) -> tuple:
+    return tuple(
+        tuple(sum(p[i][k] * q[k][j] for k in range(3)) for j in range(3)) for i in range(3)
+    )
 
 
 def _vary(

@@ -5,11 +5,18 @@ leaves nothing behind and a repeated run finds either the whole demo or none of 
 are stored as the scoring worker would have left them: the answers in `Answer` rows, scored by
 the real engine on the published checklist (through `answers_as_data` and `score_fields`, the
 app's own mapping), the submission and its assignment marked scored.
+
+Quality control then has a realistic mix to show: most audits released by the demo reviewer
+(written so with the rows, each with its recorded step), the most recent few waiting in the
+review queue with their integrity signals computed by the real checks (two of them flagged:
+one reported far from its branch, one from a mock location), and one returned to its shopper
+with questions through the review service.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
 import time
 import uuid
@@ -43,15 +50,19 @@ from audits.models import (
     Score,
     Submission,
     SubmissionStatus,
+    SubmissionTransition,
+    SubmissionVersion,
     User,
 )
 from audits.services.benchmarks.building import benchmarks_refresh_brand
 from audits.services.checklists import checklist_publish
+from audits.services.integrity import signals_record
 from audits.services.photos import photo_store
+from audits.services.review import submission_claim, submission_review
 from audits.services.scoring import score_fields
 from audits.services.submissions import as_stored, submission_fingerprint
 from demo.bulk import insert_rows, set_column
-from demo.network import plan_network
+from demo.network import BranchPlan, plan_network
 from demo.pictures import receipt_jpeg, storefront_jpeg
 from demo.visits import AnswerSimulator, VisitPlan, plan_visits
 from scoring.answers import parse_answers
@@ -64,16 +75,25 @@ CHECKLIST_FIXTURE = Path(audits.__file__).resolve().parent / "fixtures" / "defau
 
 # The five demo logins and what each is for (the README lists them too).
 DEMO_LOGINS = {
-    "shopper": "secret shopper with open assignments and past scored audits",
-    "owner": "franchise owner of a few branches",
+    "shopper": "secret shopper with open assignments and past audits",
+    "owner": "franchise owner of a few branches (reads released audits)",
     "hq": "head office of the demo brand",
-    "reviewer": "reviewer at head office",
+    "reviewer": "reviewer at head office, with audits waiting in the review queue",
     "admin": "Django admin superuser (/admin/)",
 }
 
 BATCH_SIZE = 5000  # rows per INSERT
 CHUNK_VISITS = 2000  # visits generated, scored and written at a time
 PHOTO_DAYS = 14  # only audits this recent get photos
+QUEUE_VISITS = 6  # the most recent scored audits wait for review; all earlier ones are released
+FAR_FROM_BRANCH_M = (1500.0, 2000.0)  # where the flagged visit's phone placed it
+RELEASE_HOURS = (0.5, 8.0)  # how long after scoring the reviewer released an audit
+FAR, MOCKED = "gps_far_from_branch", "mock_location"  # the two visits flagged on purpose
+RETURN_REASON = "The comments do not explain the low marks for service."
+RETURN_QUESTIONS = (
+    "How long did you wait before a member of staff greeted you?",
+    "Was a receipt offered without you asking for one?",
+)
 CURRENCIES = {"GB": "GBP", "DK": "DKK", "SE": "SEK", "NO": "NOK", "CZ": "CZK", "PL": "PLN"}
 CURRENCIES |= {"HU": "HUF", "CH": "CHF"}
 
@@ -83,6 +103,8 @@ OUTCOME_STATUS = {
     "cancelled": AssignmentStatus.CANCELLED,
 }
 ANSWER_COLUMNS = ("submission_id", "item", "value", "na", "comment", "position")
+TRANSITION_COLUMNS = ("submission_id", "from_status", "to_status", "by_id", "at", "reason")
+SCORED, RELEASED = SubmissionStatus.SCORED.value, SubmissionStatus.RELEASED.value  # plain text
 SCORE_COLUMNS = (
     "submission_id",
     "checklist_id",
@@ -145,6 +167,9 @@ class DemoSummary:
     critical_failures: int
     seconds: dict[str, float] = field(default_factory=dict)
     benchmarks: str = ""
+    # Quality control: released, waiting (in the review queue), flagged (waiting with risk
+    # high) and returned (to its shopper, with questions).
+    review: dict[str, int] = field(default_factory=dict)
 
 
 def demo_brand() -> Brand | None:
@@ -216,10 +241,12 @@ class _Writer:
         self.rng_open = random.Random(f"{seed}:open")
         self.branch_rngs: dict[int, random.Random] = {}
         self.rng_pictures = random.Random(f"{seed}:pictures")
+        self.rng_review = random.Random(f"{seed}:review")
         self.score_columns: list[str] | None = None  # the keys of score_fields(), in its order
         # Tallied while writing: counting millions of rows afterwards would take longer.
         self.tally: Counter[str] = Counter()
         self.statuses: Counter[str] = Counter()
+        self.review: Counter[str] = Counter()
         self.overall_total = Decimal(0)
 
     def write(self) -> None:
@@ -256,6 +283,8 @@ class _Writer:
         self.clock.lap("open assignments")
         self._photos()
         self.clock.lap("photos")
+        self._review()
+        self.clock.lap("review")
 
     # --- people and network ------------------------------------------------------------------
 
@@ -349,7 +378,9 @@ class _Writer:
         self.clock.lap("planning")
         self.log(f"History: {len(visits)} past visits over {self.options.months} month(s) ...")
         self.photo_visits = self._pick_photo_visits(visits)
+        self._pick_queue_visits(visits)
         self.photo_submissions: list[tuple[Submission, VisitPlan]] = []  # received_at as given
+        self.queue_submissions: dict[VisitPlan, Submission] = {}
         simulator = AnswerSimulator(self.checklist)
         done = 0
         for chunk in _chunks(visits, CHUNK_VISITS):
@@ -369,6 +400,75 @@ class _Writer:
             if visits[index].outcome == "scored":
                 picked.add(visits[index])
         return picked
+
+    def _pick_queue_visits(self, visits: Sequence[VisitPlan]) -> None:
+        """The most recent scored visits (QUEUE_VISITS, fewer in a tiny demo) wait for review;
+        the rest are released.
+
+        One of them goes back to its shopper with questions: the `shopper` login's latest
+        visit, so the demo shopper has a return to answer (added to the queue if it is not
+        among the last few, as long as it is recent), else another waiting one. Two others are
+        flagged when their details are drawn: one reported far from the branch, one from a
+        mock location.
+        """
+        rng = self.rng_review
+        # A tiny demo keeps most of its few audits released; three show every case.
+        size = min(QUEUE_VISITS, max(3, sum(v.outcome == "scored" for v in visits) // 4))
+        queue: list[VisitPlan] = []
+        for visit in reversed(visits):
+            if len(queue) >= size:
+                break
+            if visit.outcome == "scored":
+                queue.append(visit)
+        cutoff = self.end - timedelta(days=PHOTO_DAYS)
+        mine = next(
+            (
+                v
+                for v in reversed(visits)
+                if v.outcome == "scored" and v.shopper == 0 and v.started_at >= cutoff
+            ),
+            None,
+        )
+        if mine is not None and mine not in queue:
+            queue.append(mine)
+        self.returned_visit = mine if mine is not None else (rng.choice(queue) if queue else None)
+        others = [v for v in queue if v != self.returned_visit]
+        self.flagged = dict(
+            zip(rng.sample(others, min(2, len(others))), (FAR, MOCKED), strict=False)
+        )
+        self.queue_visits = set(queue)
+
+    def _reported_location(self, visit: VisitPlan, branch: BranchPlan, rng: random.Random) -> dict:
+        """Where the phone placed the visit, as its POST body would have said it.
+
+        Drawn from the branch's stream as always; the flagged visits are then moved from the
+        review stream, so flagging never changes what any other audit says.
+        """
+        location = {
+            "latitude": round(branch.latitude + rng.gauss(0, 0.00012), 6),
+            "longitude": round(branch.longitude + rng.gauss(0, 0.0002), 6),
+            "accuracy_m": round(rng.uniform(4, 25), 1),
+        }
+        flag = self.flagged.get(visit)
+        if flag == FAR:  # some way off, in any direction (a degree of latitude: 111.32 km)
+            away = self.rng_review.uniform(*FAR_FROM_BRANCH_M)
+            bearing = self.rng_review.uniform(0, 2 * math.pi)
+            north, east = away * math.cos(bearing), away * math.sin(bearing)
+            per_degree_east = 111_320.0 * math.cos(math.radians(branch.latitude))
+            location["latitude"] = round(branch.latitude + north / 111_320.0, 6)
+            location["longitude"] = round(branch.longitude + east / per_degree_east, 6)
+        elif flag == MOCKED:
+            location["mocked"] = True
+        return location
+
+    def _released_at(self, scored_at: datetime) -> datetime:
+        """A few hours after scoring, and never after the end of the history."""
+        released = scored_at + timedelta(hours=self.rng_review.uniform(*RELEASE_HOURS))
+        if released > self.end:
+            released = (
+                scored_at + max(timedelta(0), self.end - scored_at) * self.rng_review.random()
+            )
+        return released
 
     def _branch_rng(self, branch: int) -> random.Random:
         """The branch's own stream for its visits' details and answers.
@@ -422,11 +522,7 @@ class _Writer:
                 "client_id": uuid.UUID(int=rng.getrandbits(128), version=4),
                 "started_at": visit.started_at,
                 "finished_at": finished,
-                "location": {
-                    "latitude": round(branch.latitude + rng.gauss(0, 0.00012), 6),
-                    "longitude": round(branch.longitude + rng.gauss(0, 0.0002), 6),
-                    "accuracy_m": round(rng.uniform(4, 25), 1),
-                },
+                "location": self._reported_location(visit, branch, rng),
                 "photo_count": 2 if with_photos else 0,
                 "received_at": received,
                 "queued_at": queued,
@@ -438,6 +534,7 @@ class _Writer:
         self.statuses.update(a.status for a in assignments)
 
         submissions: list[Submission] = []
+        released: list[Submission] = []
         for visit, assignment, d in drawn:
             # The hash a phone's POST /submissions/ body would have had, so replays match.
             fingerprint = submission_fingerprint(
@@ -449,6 +546,8 @@ class _Writer:
                 photo_count=d["photo_count"],
                 answers=d["sim"].answers,
             )
+            location = d["location"]
+            waiting = visit in self.queue_visits
             submission = Submission(
                 assignment_id=assignment.pk,
                 shopper_id=assignment.shopper_id,
@@ -456,17 +555,34 @@ class _Writer:
                 payload_hash=fingerprint,
                 started_at=d["started_at"],
                 finished_at=d["finished_at"],
+                latitude=location["latitude"],
+                longitude=location["longitude"],
+                accuracy_m=location["accuracy_m"],
+                mocked_location=bool(location.get("mocked", False)),
                 photo_count=d["photo_count"],
-                status=SubmissionStatus.SCORED,
+                # Released by the reviewer a few hours after scoring, unless still waiting.
+                status=SubmissionStatus.SCORED if waiting else SubmissionStatus.RELEASED,
                 received_at=d["received_at"],
                 queued_at=d["queued_at"],
                 scored_at=d["scored_at"],
-                **d["location"],
+                released_at=None if waiting else self._released_at(d["scored_at"]),
             )
             submissions.append(submission)
+            if waiting:
+                self.queue_submissions[visit] = submission
+            else:
+                released.append(submission)
             if d["photo_count"]:  # the object gets its pk from bulk_create below
                 self.photo_submissions.append((submission, visit))
         _bulk_create_dated(Submission, submissions, stamped="received_at")
+        # Each release recorded as the review service records it: scored -> released, by whom.
+        reviewer = self.staff["reviewer"].pk
+        self.review["released"] += insert_rows(
+            SubmissionTransition,
+            TRANSITION_COLUMNS,
+            ((s.pk, SCORED, RELEASED, reviewer, s.released_at, "") for s in released),
+            batch_size=BATCH_SIZE,
+        )
 
         # Answers and scores are most of the rows: written as plain tuples (see bulk.py).
         answers: list[tuple] = []
@@ -533,6 +649,9 @@ class _Writer:
             mean_overall=mean,
             passed=tally["passed"],
             critical_failures=tally["critical"],
+            review={
+                name: self.review[name] for name in ("released", "waiting", "flagged", "returned")
+            },
         )
 
     # --- open work ---------------------------------------------------------------------------
@@ -639,6 +758,39 @@ class _Writer:
             original_bytes=len(data),
         )
 
+    # --- quality control ---------------------------------------------------------------------
+
+    def _review(self) -> None:
+        """The recent audits go through quality control as they would have.
+
+        Their integrity signals (and those of every audit with photos, a few dozen) come from
+        the real checks; the reviewer returns one waiting audit to its shopper with questions
+        through the review service. The rest stay in the review queue. The older audits were
+        released with their rows (see `_write_chunk`): checking thousands would take minutes.
+        """
+        queue = [s.pk for s in self.queue_submissions.values()]
+        risks = signals_record([*queue, *(s.pk for s, _ in self.photo_submissions)])
+        returned = self.queue_submissions.get(self.returned_visit)
+        if returned is not None:
+            reviewer = self.staff["reviewer"]
+            submission_claim(submission=returned, by=reviewer)
+            submission_review(
+                submission=returned,
+                by=reviewer,
+                action="return",
+                reason=RETURN_REASON,
+                questions=list(RETURN_QUESTIONS),
+            )
+            self.review["returned"] += 1
+        waiting = [pk for pk in queue if returned is None or pk != returned.pk]
+        self.review["waiting"] += len(waiting)
+        self.review["flagged"] += sum(risks.get(pk) == "high" for pk in waiting)
+        review = self.review
+        self.log(
+            f"Review: {review['released']} released, {review['waiting']} waiting "
+            f"({review['flagged']} flagged), {review['returned']} returned."
+        )
+
 
 def _near(rng: random.Random, branch) -> dict[str, float]:
     return {
@@ -653,15 +805,18 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 def _bulk_create_dated(model: type, objs: Sequence, *, stamped: str) -> None:
-    """`bulk_create` the objects, then store the times they hold in `stamped` after all.
+    """`bulk_create` the objects, keeping the times they hold in `stamped`.
 
-    `stamped` is an `auto_now_add` field: every insert sets it to "now", whatever the object
-    held. A history months long needs its created/received times as they would have been, so
-    they are written with an UPDATE by id right after (and put back on the objects). Scores
-    need no such step: `insert_rows` stores the `scored_at` given.
+    If `stamped` is an `auto_now_add` field, every insert sets it to "now", whatever the object
+    held. A history months long needs its created/received/uploaded times as they would have
+    been, so they are then written with an UPDATE by id right after (and put back on the
+    objects). A field that is only defaulted to "now" keeps what it is given, and needs no
+    such step; nor do scores: `insert_rows` stores the `scored_at` given.
     """
     times = [getattr(obj, stamped) for obj in objs]
     model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+    if not model._meta.get_field(stamped).auto_now_add:
+        return  # a field with a default keeps the time given
     set_column(
         model, stamped, zip((obj.pk for obj in objs), times, strict=True), batch_size=BATCH_SIZE
     )
@@ -713,6 +868,14 @@ def reset_demo(*, log: Callable[[str], None] = lambda _: None) -> dict[str, int]
                 ("scores", Score.objects.filter(submission__in=submissions.values("pk"))),
                 ("answers", Answer.objects.filter(submission__in=submissions.values("pk"))),
                 ("photos", Photo.objects.filter(submission__in=submissions.values("pk"))),
+                (
+                    "submission transitions",
+                    SubmissionTransition.objects.filter(submission__in=submissions.values("pk")),
+                ),
+                (
+                    "submission versions",
+                    SubmissionVersion.objects.filter(submission__in=submissions.values("pk")),
+                ),
                 ("submissions", submissions),
                 ("assignments", Assignment.objects.filter(branch__brand=brand)),
                 ("checklist versions", ChecklistVersion.objects.filter(template__brand=brand)),

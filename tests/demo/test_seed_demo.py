@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,20 +23,34 @@ from audits.models import (
     Score,
     Submission,
     SubmissionStatus,
+    SubmissionTransition,
     User,
 )
-from audits.services.scoring import answers_as_data, score_fields
-from demo.seed import DEFAULT_PASSWORD, DEMO_BRAND, DEMO_LOGINS, DemoOptions, seed_demo
+from audits.services.scoring import score_fields
+from audits.services.submissions import answers_as_data
+from demo.seed import (
+    DEFAULT_PASSWORD,
+    DEMO_BRAND,
+    DEMO_LOGINS,
+    FAR_FROM_BRANCH_M,
+    RELEASE_HOURS,
+    DemoOptions,
+    seed_demo,
+)
 from scoring.engine import ENGINE_VERSION, score
+from scoring.integrity import distance_m
 
 pytestmark = pytest.mark.django_db
 
+S = SubmissionStatus
 SMALL = ["--branches", "3", "--shoppers", "3", "--months", "1", "--photos", "2"]
 
 
-def seed(*args: str) -> str:
+def seed(*args: str, tables: bool = False) -> str:
+    """A small demo; its league tables only when a test reads them (they take seconds)."""
     out = io.StringIO()
-    call_command("seed_demo", *SMALL, *args, stdout=out)
+    extra = [] if tables or "--no-benchmarks" in args else ["--no-benchmarks"]
+    call_command("seed_demo", *SMALL, *args, *extra, stdout=out)
     return out.getvalue()
 
 
@@ -126,13 +141,20 @@ def test_the_history_keeps_its_own_times_and_the_models_stay_as_declared():
     for photo in Photo.objects.select_related("submission"):
         received = photo.submission.received_at
         assert received < photo.uploaded_at <= received + timedelta(seconds=60)
-    # Written after the insert, not by switching the fields: new rows still get "now".
+    released = Submission.objects.filter(status=S.RELEASED)
+    assert released.exists()
+    for submission in released:
+        assert submission.scored_at <= submission.released_at <= end
+        (step,) = submission.transitions.all()
+        assert step.at == submission.released_at
+    # The seeder writes the times it was given; the models still give new rows "now".
     for model, name in (
         (Assignment, "created_at"),
         (Submission, "received_at"),
         (Photo, "uploaded_at"),
     ):
-        assert model._meta.get_field(name).auto_now_add
+        field = model._meta.get_field(name)
+        assert field.auto_now_add or field.default is timezone.now
 
 
 def test_a_second_run_without_reset_changes_nothing():
@@ -151,7 +173,7 @@ def test_every_stored_score_is_what_the_engine_gives():
     ).prefetch_related("answers", "scores")
     assert submissions
     for submission in submissions.select_related("assignment__checklist", "assignment"):
-        assert submission.status == SubmissionStatus.SCORED
+        assert submission.status in (S.RELEASED, S.SCORED, S.RETURNED)  # see the review mix
         assert submission.assignment.status == AssignmentStatus.SCORED
         (stored,) = submission.scores.all()
         assert stored.is_current and stored.engine_version == ENGINE_VERSION
@@ -194,6 +216,7 @@ def test_owner_sees_their_few_branches_and_their_audits():
     audits = owner.get("/api/v1/audits/").json()
     assert audits["count"] > 0
     assert all(a["shopper"] is None for a in audits["results"])  # owners never see who
+    assert {a["status"] for a in audits["results"]} == {"released"}  # after quality control
 
 
 def test_shopper_has_offered_work_to_accept_and_past_audits():
@@ -233,7 +256,7 @@ def test_bad_sizes_are_refused():
 
 
 def test_the_summary_tallies_what_was_written():
-    summary = seed_demo(DemoOptions(branches=4, shoppers=3, months=1, photos=1))
+    summary = seed_demo(DemoOptions(branches=4, shoppers=3, months=1, photos=1, benchmarks=False))
     brand = summary.brand
     in_brand = {"submission__assignment__branch__brand": brand}
     assert summary.counts == {
@@ -252,10 +275,18 @@ def test_the_summary_tallies_what_was_written():
     assert summary.critical_failures == scores.exclude(critical_failures=[]).count()
     assert summary.assignments["offered"] >= 3
     assert summary.counts["franchisees"] >= 2
+    submissions = Submission.objects.filter(assignment__branch__brand=brand)
+    waiting = submissions.filter(status=S.SCORED)
+    assert summary.review == {
+        "released": submissions.filter(status=S.RELEASED).count(),
+        "waiting": waiting.count(),
+        "flagged": waiting.filter(risk="high").count(),
+        "returned": submissions.filter(status=S.RETURNED).count(),
+    }
 
 
 def test_the_league_tables_are_built_after_the_audits():
-    out = seed()
+    out = seed(tables=True)
 
     assert re.search(r"benchmarks: refreshed \((\d+) snapshots\)", out), out
     brand = Brand.objects.get(name=DEMO_BRAND)
@@ -276,7 +307,73 @@ def test_a_failing_benchmark_build_is_reported_and_the_demo_stands(monkeypatch):
         raise RuntimeError("no audits yet")
 
     monkeypatch.setattr("demo.seed.benchmarks_refresh_brand", broken)
-    out = seed()
+    out = seed(tables=True)
 
     assert "benchmarks: failed: RuntimeError: no audits yet" in out
     assert Submission.objects.exists()  # the demo itself stands
+
+
+def test_quality_control_has_a_realistic_mix():
+    """Most audits released, a few waiting for review (two flagged), one returned."""
+    out = seed("--months", "2", "--until", "2025-06-01")
+    submissions = Submission.objects.filter(assignment__branch__brand__name=DEMO_BRAND)
+    statuses = Counter(submissions.values_list("status", flat=True))
+    assert set(statuses) == {S.RELEASED, S.SCORED, S.RETURNED}
+    assert statuses[S.RELEASED] > 2 * (statuses[S.SCORED] + statuses[S.RETURNED])
+    assert 2 <= statuses[S.SCORED] <= 6 and statuses[S.RETURNED] == 1
+    match = re.search(r"Review: (\d+) released, (\d+) waiting \((\d+) flagged\), 1 returned\.", out)
+    assert match, out
+    assert int(match[1]) == statuses[S.RELEASED] and int(match[2]) == statuses[S.SCORED]
+
+    # Released by the demo reviewer a few hours after scoring, each step on the record.
+    reviewer = User.objects.get(username="reviewer")
+    for submission in submissions.filter(status=S.RELEASED):
+        delay = submission.released_at - submission.scored_at
+        assert timedelta(0) <= delay <= timedelta(hours=RELEASE_HOURS[1])
+    steps = SubmissionTransition.objects.filter(submission__in=submissions, to_status=S.RELEASED)
+    assert steps.count() == statuses[S.RELEASED]
+    assert set(steps.values_list("from_status", "by")) == {(S.SCORED, reviewer.pk)}
+
+    # The queue: every waiting one checked; the two flagged on purpose come first.
+    rows = login("reviewer", DEFAULT_PASSWORD).get("/api/v1/review-queue/").json()["results"]
+    waiting = submissions.filter(status=S.SCORED).select_related("assignment__branch")
+    assert {row["id"] for row in rows} == {s.pk for s in waiting}
+    assert all(row["risk"] is not None for row in rows)
+    high = [row for row in rows if row["risk"] == "high"]
+    assert len(high) >= 2 and rows[: len(high)] == high
+    codes = [code for row in high for code in row["signal_codes"]]
+    assert "gps_far_from_branch" in codes and "mock_location" in codes
+    (far,) = [s for s in waiting if "gps_far_from_branch" in s.signal_codes]
+    branch = far.assignment.branch
+    away = distance_m(far.latitude, far.longitude, branch.latitude, branch.longitude)
+    assert FAR_FROM_BRANCH_M[0] - 10 < away < FAR_FROM_BRANCH_M[1] + 10
+    (mocked,) = [s for s in waiting if s.mocked_location]
+    assert "mock_location" in mocked.signal_codes
+    assert not submissions.exclude(pk=mocked.pk).filter(mocked_location=True).exists()
+    # Audits with photos are checked too (the real checks: no photo taken for another's).
+    with_photos = submissions.filter(photo_count__gt=0)
+    assert with_photos.exists() and not with_photos.filter(risk="").exists()
+    assert not any("photo_reused" in s.signal_codes for s in with_photos)
+
+    # One returned, with questions its shopper reads; claimed, then returned, by the reviewer.
+    returned = submissions.get(status=S.RETURNED)
+    assert returned.questions and returned.review_reason
+    assert returned.return_deadline > timezone.now()
+    assert list(returned.transitions.values_list("from_status", "to_status", "by")) == [
+        (S.SCORED, S.IN_REVIEW, reviewer.pk),
+        (S.IN_REVIEW, S.RETURNED, reviewer.pk),
+    ]
+    assert returned.shopper.username == "shopper"  # with this seed, the demo login has one
+    shopper = login(returned.shopper.username, DEFAULT_PASSWORD)
+    mine = shopper.get(f"/api/v1/submissions/{returned.pk}/").json()
+    assert mine["status"] == "returned" and mine["questions"] == returned.questions
+
+    # Owners read released audits only.
+    owner = User.objects.get(username="owner")
+    franchisee = owner.memberships.get().franchisee
+    audits = login("owner", DEFAULT_PASSWORD).get("/api/v1/audits/", {"page_size": 100}).json()
+    assert (
+        audits["count"]
+        == submissions.filter(status=S.RELEASED, assignment__branch__franchisee=franchisee).count()
+    )
+    assert audits["count"] > 0 and {a["status"] for a in audits["results"]} == {"released"}
