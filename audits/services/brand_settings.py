@@ -28,9 +28,12 @@ FIELDS = (*LEVELS, *BOUNDS)
 
 
 def brand_settings_for(brand: Brand) -> BrandSettings:
-    """The brand's settings; a brand that never changed them reads the defaults."""
-    found, _ = BrandSettings.objects.get_or_create(brand=brand)
-    return found
+    """The brand's settings; a brand that never changed them reads the defaults.
+
+    One read, never a write: the scoring worker asks for every batch, and a brand's row is
+    stored only when someone changes a setting.
+    """
+    return BrandSettings.objects.filter(brand=brand).first() or BrandSettings(brand=brand)
 
 
 def brand_settings_checked(changes: Mapping[str, Any], current: BrandSettings) -> dict[str, Any]:
@@ -63,7 +66,7 @@ def brand_settings_update(*, brand: Brand, by: User, changes: Mapping[str, Any])
     The change is recorded (who, when, each field's old and new value); a change that alters
     nothing records nothing.
     """
-    brand_settings_for(brand)
+    BrandSettings.objects.get_or_create(brand=brand)
     current = BrandSettings.objects.select_for_update().get(brand=brand)
     wanted = brand_settings_checked(changes, current)
     altered = {

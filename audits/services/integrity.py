@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -127,12 +128,22 @@ def visit_facts(submission: Submission, context: _Context | None = None) -> Visi
     )
 
 
-def signals_record(submission_ids: Iterable[int]) -> dict[int, str]:
-    """Compute and store the signals and risk of these reports; returns id -> risk.
+@dataclass(frozen=True)
+class Checked:
+    """A report just checked: its risk, and the brand settings it was checked against (which
+    automatic release reads next, without another query)."""
+
+    submission_id: int
+    risk: str
+    settings: BrandSettings
+
+
+def signals_record(submission_ids: Iterable[int]) -> list[Checked]:
+    """Compute and store the signals and risk of these reports.
 
     A fixed number of queries whatever the batch: the reports with their photos and answers,
-    the context the checks compare against, each brand's thresholds, one bulk update. Run
-    inside the scoring transaction.
+    the context the checks compare against, each brand's settings, one bulk update. Run inside
+    the scoring transaction.
     """
     submissions = list(
         Submission.objects.filter(pk__in=list(submission_ids))
@@ -140,17 +151,20 @@ def signals_record(submission_ids: Iterable[int]) -> dict[int, str]:
         .prefetch_related("photos", "answers")
     )
     if not submissions:
-        return {}
+        return []
     context = _Context(submissions)
-    thresholds: dict[int, Thresholds] = {}
+    settings: dict[int, BrandSettings] = {}
     now = timezone.now()
+    checked = []
     for submission in submissions:
         brand = submission.assignment.branch.brand
-        if brand.pk not in thresholds:
-            thresholds[brand.pk] = thresholds_of(brand_settings_for(brand))
-        signals = visit_signals(visit_facts(submission, context), thresholds[brand.pk])
+        if brand.pk not in settings:
+            settings[brand.pk] = brand_settings_for(brand)
+        thresholds = thresholds_of(settings[brand.pk])
+        signals = visit_signals(visit_facts(submission, context), thresholds)
         submission.signals = [signal.to_dict() for signal in signals]
         submission.risk = risk_of(signals)
         submission.signals_at = now
+        checked.append(Checked(submission.pk, submission.risk, settings[brand.pk]))
     Submission.objects.bulk_update(submissions, ["signals", "risk", "signals_at"])
-    return {submission.pk: submission.risk for submission in submissions}
+    return checked

@@ -30,6 +30,7 @@ from audits.models import (
 from audits.services import submission_states as states
 from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from audits.services.brand_settings import brand_settings_for
+from audits.services.integrity import Checked
 from audits.services.submissions import submission_queue_for_scoring
 
 S = SubmissionStatus
@@ -177,21 +178,14 @@ def _release(ids: Iterable[int], before: str, reason: str) -> list[int]:
     return released
 
 
-def auto_release(risks: dict[int, str]) -> list[int]:
-    """Just-scored reports whose risk the brand's `auto_release` lets through release now."""
-    if not risks:
-        return []
-    brands = dict(
-        Submission.objects.filter(pk__in=list(risks)).values_list(
-            "pk", "assignment__branch__brand_id"
-        )
-    )
-    levels = {
-        brand.pk: brand_settings_for(brand).auto_release
-        for brand in Brand.objects.filter(pk__in=set(brands.values()))
-    }
-    chosen = [pk for pk, risk in risks.items() if risk in risks_up_to(levels[brands[pk]])]
-    return _release(chosen, S.SCORED, states.AUTO_RELEASE)
+def auto_release(checked: Sequence[Checked]) -> list[int]:
+    """Just-checked reports whose risk the brand's `auto_release` lets through release now."""
+    chosen = [
+        report.submission_id
+        for report in checked
+        if report.risk in risks_up_to(report.settings.auto_release)
+    ]
+    return _release(chosen, S.SCORED, states.AUTO_RELEASE) if chosen else []
 
 
 def _settings_of_brands_with(status: str) -> list[BrandSettings]:

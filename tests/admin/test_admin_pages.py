@@ -87,9 +87,10 @@ def test_published_versions_cannot_be_changed_or_deleted_in_the_admin(world, cli
 
 
 def _settings_form(brand, **changes) -> dict:
-    from audits.services.brand_settings import FIELDS, brand_settings_for
+    from audits.models import BrandSettings
+    from audits.services.brand_settings import FIELDS
 
-    current = brand_settings_for(brand)
+    current, _ = BrandSettings.objects.get_or_create(brand=brand)
     return {"brand": brand.pk, **{name: getattr(current, name) for name in FIELDS}, **changes}
 
 

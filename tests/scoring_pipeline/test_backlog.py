@@ -48,10 +48,9 @@ def test_query_count_does_not_grow_with_the_batch(world, size, django_assert_num
     # Claim, assignments, checklist versions, answers, revisions, un-current, insert, update
     # assignments, plus the savepoint pair of the atomic block inside the test's transaction
     # (10); then the integrity checks: the reports, their photos and answers, earlier visits,
-    # the brand's photo hashes, its settings (a read, and on first use a savepoint pair and
-    # the insert of its defaults), one bulk update of the signals; automatic release: the
-    # reports' brands, the brand, its settings (13).
-    with django_assert_num_queries(23):
+    # the brand's photo hashes, its settings, one bulk update of the signals (7). Automatic
+    # release reads the settings already read, and is off by default.
+    with django_assert_num_queries(17):
         rows = score_backlog(ids)
     assert len(rows) == size
     assert Score.objects.filter(submission_id__in=ids, is_current=True).count() == size
