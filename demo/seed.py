@@ -769,7 +769,8 @@ class _Writer:
         released with their rows (see `_write_chunk`): checking thousands would take minutes.
         """
         queue = [s.pk for s in self.queue_submissions.values()]
-        risks = signals_record([*queue, *(s.pk for s, _ in self.photo_submissions)])
+        checked = signals_record([*queue, *(s.pk for s, _ in self.photo_submissions)])
+        risks = {report.submission_id: report.risk for report in checked}
         returned = self.queue_submissions.get(self.returned_visit)
         if returned is not None:
             reviewer = self.staff["reviewer"]
