@@ -136,6 +136,7 @@ class Checked:
     submission_id: int
     risk: str
     settings: BrandSettings
+    version: int = 1  # above 1: resubmitted after a return
 
 
 def signals_record(submission_ids: Iterable[int]) -> list[Checked]:
@@ -165,6 +166,8 @@ def signals_record(submission_ids: Iterable[int]) -> list[Checked]:
         submission.signals = [signal.to_dict() for signal in signals]
         submission.risk = risk_of(signals)
         submission.signals_at = now
-        checked.append(Checked(submission.pk, submission.risk, settings[brand.pk]))
+        checked.append(
+            Checked(submission.pk, submission.risk, settings[brand.pk], submission.version)
+        )
     Submission.objects.bulk_update(submissions, ["signals", "risk", "signals_at"])
     return checked

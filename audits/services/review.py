@@ -179,11 +179,14 @@ def _release(ids: Iterable[int], before: str, reason: str) -> list[int]:
 
 
 def auto_release(checked: Sequence[Checked]) -> list[int]:
-    """Just-checked reports whose risk the brand's `auto_release` lets through release now."""
+    """Just-checked reports whose risk the brand's `auto_release` lets through release now.
+
+    Never a resubmission: a reviewer asked its shopper questions and reads the answers.
+    """
     chosen = [
         report.submission_id
         for report in checked
-        if report.risk in risks_up_to(report.settings.auto_release)
+        if report.version == 1 and report.risk in risks_up_to(report.settings.auto_release)
     ]
     return _release(chosen, S.SCORED, states.AUTO_RELEASE) if chosen else []
 

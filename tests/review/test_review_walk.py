@@ -141,3 +141,25 @@ def test_only_its_shopper_resubmits(world, django_capture_on_commit_callbacks):
     body = {**submission_body(world.assignment), "client_id": str(uuid.uuid4())}
     body.pop("assignment")
     assert _post(world.shopper2, f"/api/v1/submissions/{sid}/resubmit/", body).status_code == 404
+
+
+def test_a_resubmission_waits_for_its_reviewer_even_under_auto_release(
+    world, django_capture_on_commit_callbacks
+):
+    from audits.services.brand_settings import brand_settings_update
+
+    capture = django_capture_on_commit_callbacks
+    sid = _post(
+        world.shopper, "/api/v1/submissions/", submission_body(world.assignment), capture
+    ).json()["id"]
+    _post(
+        world.hq,
+        f"/api/v1/submissions/{sid}/review/",
+        {"action": "return", "reason": "Blurry", "questions": ["Retake?"]},
+    )
+    brand_settings_update(brand=world.brand, by=world.hq, changes={"auto_release": "medium"})
+    body = {**submission_body(world.assignment), "client_id": str(uuid.uuid4())}
+    body.pop("assignment")
+    resent = _post(world.shopper, f"/api/v1/submissions/{sid}/resubmit/", body, capture)
+    assert resent.status_code == 201, resent.content
+    assert Submission.objects.get(pk=sid).status == "scored"
