@@ -60,7 +60,7 @@ from audits.services.integrity import signals_record
 from audits.services.photos import photo_store
 from audits.services.review import submission_claim, submission_review
 from audits.services.scoring import score_fields
-from audits.services.submissions import as_stored, submission_fingerprint
+from audits.services.submissions import as_stored, location_columns, submission_fingerprint
 from demo.bulk import insert_rows, set_column
 from demo.network import BranchPlan, plan_network
 from demo.pictures import receipt_jpeg, storefront_jpeg
@@ -546,7 +546,6 @@ class _Writer:
                 photo_count=d["photo_count"],
                 answers=d["sim"].answers,
             )
-            location = d["location"]
             waiting = visit in self.queue_visits
             submission = Submission(
                 assignment_id=assignment.pk,
@@ -555,10 +554,7 @@ class _Writer:
                 payload_hash=fingerprint,
                 started_at=d["started_at"],
                 finished_at=d["finished_at"],
-                latitude=location["latitude"],
-                longitude=location["longitude"],
-                accuracy_m=location["accuracy_m"],
-                mocked_location=bool(location.get("mocked", False)),
+                **location_columns(d["location"]),
                 photo_count=d["photo_count"],
                 # Released by the reviewer a few hours after scoring, unless still waiting.
                 status=SubmissionStatus.SCORED if waiting else SubmissionStatus.RELEASED,

@@ -39,6 +39,10 @@ from audits.services import review as review_services
 from audits.services import submissions as submission_services
 
 NOT_YOURS = error_response("Not found, or not the caller's to see")
+NOT_WAITING_FOR_REVIEW = error_response(
+    "Held by another reviewer (code held_by_another), or not waiting for review "
+    "(code invalid_transition)"
+)
 
 
 class MeView(ScopedView):
@@ -375,10 +379,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         request=None,
         responses={
             200: s.SubmissionSerializer,
-            409: error_response(
-                "Held by another reviewer (code held_by_another), or not waiting for review "
-                "(code invalid_transition)"
-            ),
+            409: NOT_WAITING_FOR_REVIEW,
         },
         summary="Claim a report for review: in_review, held for the brand's claim_minutes",
     )
@@ -391,10 +392,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         request=s.ReviewActionSerializer,
         responses={
             200: s.SubmissionSerializer,
-            409: error_response(
-                "Held by another reviewer (code held_by_another), or not waiting for review "
-                "(code invalid_transition)"
-            ),
+            409: NOT_WAITING_FOR_REVIEW,
         },
         summary="Release, release excluded, return with questions, or reject a report",
     )

@@ -215,10 +215,7 @@ def _store(
         payload_hash=fingerprint,
         started_at=started_at,
         finished_at=finished_at,
-        latitude=location.get("latitude"),
-        longitude=location.get("longitude"),
-        accuracy_m=location.get("accuracy_m"),
-        mocked_location=bool(location.get("mocked", False)),
+        **location_columns(location),
         photo_count=photo_count,
     )
     answers_store(submission=submission, answers=answers)
@@ -227,6 +224,16 @@ def _store(
     if photo_count == 0:
         submission_queue_for_scoring(submission=submission)
     return submission
+
+
+def location_columns(location: Mapping[str, Any]) -> dict[str, Any]:
+    """The Submission columns of a phone's `location` body ({} when it sent none)."""
+    return {
+        "latitude": location.get("latitude"),
+        "longitude": location.get("longitude"),
+        "accuracy_m": location.get("accuracy_m"),
+        "mocked_location": bool(location.get("mocked", False)),
+    }
 
 
 def as_stored(answers: Sequence[AnswerData]) -> list[AnswerData]:
@@ -401,10 +408,7 @@ def submission_resubmit(
                 payload_hash=fingerprint,
                 started_at=started_at,
                 finished_at=finished_at,
-                latitude=location.get("latitude"),
-                longitude=location.get("longitude"),
-                accuracy_m=location.get("accuracy_m"),
-                mocked_location=bool(location.get("mocked", False)),
+                **location_columns(location),
                 photo_count=photo_count,
                 received_at=timezone.now(),
                 version=locked.version + 1,
