@@ -71,6 +71,19 @@ def _held_error(submission_id: int) -> HeldByAnother:
     )
 
 
+def _move_as_reviewer(
+    submission: Submission, to: str, by: User, lapsed_before: datetime, **fields
+) -> None:
+    """A reviewer's step: only on a report nobody else holds (unclaimed, theirs, or lapsed);
+    one another reviewer holds is 409 `held_by_another`, naming them."""
+    try:
+        states.move(submission.pk, to, by=by, when=_free_for(by, lapsed_before), **fields)
+    except Conflict:
+        if Submission.objects.filter(pk=submission.pk, status=S.IN_REVIEW).exists():
+            raise _held_error(submission.pk) from None
+        raise
+
+
 def submission_claim(*, submission: Submission, by: User) -> Submission:
     """Put a scored report `in_review` for `by`; claiming one's own again renews the hold.
 
@@ -82,20 +95,9 @@ def submission_claim(*, submission: Submission, by: User) -> Submission:
     current = Submission.objects.values_list("status", flat=True).get(pk=submission.pk)
     if current not in states.REVIEWABLE:
         raise states.refused(current, S.IN_REVIEW)
-    try:
-        states.move(
-            submission.pk,
-            S.IN_REVIEW,
-            by=by,
-            reason="claim",
-            when=_free_for(by, lapsed_before),
-            claimed_by=by,
-            claimed_at=now,
-        )
-    except Conflict:
-        if Submission.objects.filter(pk=submission.pk, status=S.IN_REVIEW).exists():
-            raise _held_error(submission.pk) from None
-        raise
+    _move_as_reviewer(
+        submission, S.IN_REVIEW, by, lapsed_before, reason="claim", claimed_by=by, claimed_at=now
+    )
     return Submission.objects.get(pk=submission.pk)
 
 
@@ -148,14 +150,7 @@ def submission_review(
     if to in (S.RELEASED, S.RELEASED_EXCLUDED):
         fields["released_at"] = now
     lapsed_before = now - timedelta(minutes=settings.claim_minutes)
-    try:
-        states.move(
-            submission.pk, to, by=by, reason=reason, when=_free_for(by, lapsed_before), **fields
-        )
-    except Conflict:
-        if Submission.objects.filter(pk=submission.pk, status=S.IN_REVIEW).exists():
-            raise _held_error(submission.pk) from None
-        raise
+    _move_as_reviewer(submission, to, by, lapsed_before, reason=reason, **fields)
     if to == S.RELEASED:
         benchmarks_refresh_on_commit([submission.pk])
     return Submission.objects.get(pk=submission.pk)

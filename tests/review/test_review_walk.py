@@ -25,6 +25,19 @@ def _post(user, url, body=None, capture=None):
         return client.post(url, body, format="json")
 
 
+def _sent_and_returned(world, capture, body=None) -> int:
+    """The id of a report the shopper sent (scored on commit) and head office returned."""
+    body = body or submission_body(world.assignment)
+    sid = _post(world.shopper, "/api/v1/submissions/", body, capture).json()["id"]
+    returned = _post(
+        world.hq,
+        f"/api/v1/submissions/{sid}/review/",
+        {"action": "return", "reason": "Blurry", "questions": ["Retake?"]},
+    )
+    assert returned.status_code == 200, returned.content
+    return sid
+
+
 def _owner_sees(world, submission_id: int) -> bool:
     owner = client_for(world.owner_a)
     detail = owner.get(f"/api/v1/submissions/{submission_id}/").status_code
@@ -116,12 +129,7 @@ def test_a_resubmission_needs_a_new_client_id_of_its_own(world, django_capture_o
     """A client_id the shopper used for another visit is a conflict, not a replay."""
     capture = django_capture_on_commit_callbacks
     first = submission_body(world.assignment)
-    sid = _post(world.shopper, "/api/v1/submissions/", first, capture).json()["id"]
-    _post(
-        world.hq,
-        f"/api/v1/submissions/{sid}/review/",
-        {"action": "return", "reason": "Blurry", "questions": ["Retake?"]},
-    )
+    sid = _sent_and_returned(world, capture, first)
     reused = {**submission_body(world.assignment), "client_id": first["client_id"]}
     reused.pop("assignment")
     response = _post(world.shopper, f"/api/v1/submissions/{sid}/resubmit/", reused)
@@ -130,14 +138,7 @@ def test_a_resubmission_needs_a_new_client_id_of_its_own(world, django_capture_o
 
 def test_only_its_shopper_resubmits(world, django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
-    sid = _post(
-        world.shopper, "/api/v1/submissions/", submission_body(world.assignment), capture
-    ).json()["id"]
-    _post(
-        world.hq,
-        f"/api/v1/submissions/{sid}/review/",
-        {"action": "return", "reason": "Blurry", "questions": ["Retake?"]},
-    )
+    sid = _sent_and_returned(world, capture)
     body = {**submission_body(world.assignment), "client_id": str(uuid.uuid4())}
     body.pop("assignment")
     assert _post(world.shopper2, f"/api/v1/submissions/{sid}/resubmit/", body).status_code == 404
@@ -149,14 +150,7 @@ def test_a_resubmission_waits_for_its_reviewer_even_under_auto_release(
     from audits.services.brand_settings import brand_settings_update
 
     capture = django_capture_on_commit_callbacks
-    sid = _post(
-        world.shopper, "/api/v1/submissions/", submission_body(world.assignment), capture
-    ).json()["id"]
-    _post(
-        world.hq,
-        f"/api/v1/submissions/{sid}/review/",
-        {"action": "return", "reason": "Blurry", "questions": ["Retake?"]},
-    )
+    sid = _sent_and_returned(world, capture)
     brand_settings_update(brand=world.brand, by=world.hq, changes={"auto_release": "medium"})
     body = {**submission_body(world.assignment), "client_id": str(uuid.uuid4())}
     body.pop("assignment")
