@@ -156,7 +156,11 @@ STORAGES = {
 
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+# The largest JSON body (and form) the API reads: a 413 over it, before a byte is parsed. A
+# visit of 500 answers with full-length texts and comments fits; 20 MB of anything does not.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+# How deep a JSON body may nest (a checklist needs 6 levels): deeper is a 400 naming where.
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 20)
 FILE_UPLOAD_MAX_MEMORY_SIZE = PHOTO_MAX_BYTES + 1024 * 1024
 
 # --- REST API -------------------------------------------------------------------------------
@@ -171,7 +175,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # JSON bodies only: nested answers cannot be sent as a form, and one media type per
     # operation keeps generated clients simple. Photo uploads opt into multipart themselves.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded: size, depth and strings PostgreSQL can store (audits/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["audits.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "audits.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # JSON answers only, to browsers too: what the schema documents (Swagger UI at /api/docs/
@@ -183,6 +188,19 @@ DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
     "EXCEPTION_HANDLER_CLASS": "audits.api.errors.ExceptionHandler",
     "EXCEPTION_FORMATTER_CLASS": "audits.api.errors.ErrorFormatter",
+    # The package's statuses plus 413: every body is size-limited (audits/api/parsers.py).
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "413",
+        "415",
+        "429",
+        "500",
+    ],
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),

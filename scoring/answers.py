@@ -59,6 +59,18 @@ def parse_answers(raw: Sequence[Mapping]) -> list[Answer]:
     return answers
 
 
+def too_many_answers(checklist: Checklist, count: int) -> str | None:
+    """Why `count` answers cannot belong to `checklist`, or None: at most one per item.
+
+    Checked before anything else about the answers, so a flood of them costs one comparison
+    and one error, not one error per answer.
+    """
+    items = len(checklist.items())
+    if count > items:
+        return f"Ensure this field has no more than {items} elements (one per checklist item)."
+    return None
+
+
 def visible_item_keys(checklist: Checklist, answers: Sequence[Answer]) -> set[str]:
     """Keys of the items the shopper is shown for these answers.
 

@@ -16,7 +16,14 @@ from typing import Any
 from scoring._numbers import fraction_to_json, is_number, to_fraction
 from scoring.types import (
     CRITICAL_POLICIES,
+    DEFAULT_NUMBER_MAX,
+    DEFAULT_NUMBER_MIN,
     ITEM_TYPES,
+    KEY_MAX_LENGTH,
+    LABEL_MAX_LENGTH,
+    MAX_ITEMS,
+    NUMBER_LIMIT,
+    TEXT_MAX_LENGTH_LIMIT,
     Band,
     Checklist,
     Item,
@@ -91,6 +98,9 @@ def _item_to_dict(item: Item) -> dict[str, Any]:
         "requires_photo": item.requires_photo,
         "staff_only": item.staff_only,
         "scale_max": item.scale_max,
+        "min_value": None if item.min_value is None else fraction_to_json(item.min_value),
+        "max_value": None if item.max_value is None else fraction_to_json(item.max_value),
+        "max_length": item.max_length,
         "options": [
             {"key": o.key, "label": o.label, "points": fraction_to_json(o.points)}
             for o in item.options
@@ -131,9 +141,18 @@ def valid_value_error(item: Item, value: Any) -> str | None:
             return None
         return "must be one of " + ", ".join(repr(key) for key in keys)
     if item.type == "number":
-        return None if is_number(value) else "must be a finite number"
+        if not is_number(value):
+            return "must be a finite number"
+        low, high = item.number_range
+        if not low <= value <= high:
+            return f"must be from {fraction_to_json(low)} to {fraction_to_json(high)}"
+        return None
     if item.type == "text":
-        return None if isinstance(value, str) else "must be text"
+        if not isinstance(value, str):
+            return "must be text"
+        if len(value) > item.text_max_length:
+            return f"must be at most {item.text_max_length} characters"
+        return None
     # photo: the picture itself is uploaded separately, the answer carries no value.
     return None if value is None else "a photo item takes no value; upload the photo instead"
 
@@ -174,6 +193,8 @@ class _ChecklistParser:
 
         parsed_items: dict[str, _ParsedItem] = {}
         sections = self.sections(data.get("sections"), parsed_items)
+        if len(parsed_items) > MAX_ITEMS:
+            self.error("sections", f"a checklist has at most {MAX_ITEMS} items")
         self.check_show_ifs(parsed_items)
         if self.errors:
             raise ChecklistError(self.errors)
@@ -197,7 +218,7 @@ class _ChecklistParser:
 
     # Field readers: each reports its own error and returns a usable stand-in so parsing goes on.
 
-    def text(self, data: Mapping, name: str, path: str) -> str:
+    def text(self, data: Mapping, name: str, path: str, max_length: int = LABEL_MAX_LENGTH) -> str:
         value = data.get(name)
         if value is None:
             self.error(path, "required")
@@ -205,7 +226,14 @@ class _ChecklistParser:
         if not isinstance(value, str) or not value.strip():
             self.error(path, "must be a non-empty string")
             return ""
+        if len(value) > max_length:
+            self.error(path, f"must be at most {max_length} characters")
+            return value[:max_length]
         return value
+
+    def key(self, data: Mapping, path: str) -> str:
+        """A section, item or option key: what answers and reports are keyed by."""
+        return self.text(data, "key", path, max_length=KEY_MAX_LENGTH)
 
     def flag(self, data: Mapping, name: str, path: str) -> bool:
         value = data.get(name)
@@ -244,6 +272,9 @@ class _ChecklistParser:
         if not value:
             self.error(path, f"needs at least one {what}")
             return None
+        if len(value) > MAX_ITEMS:
+            self.error(path, f"at most {MAX_ITEMS} of them")
+            return None
         return value
 
     # Structure.
@@ -259,7 +290,7 @@ class _ChecklistParser:
             if not isinstance(entry, Mapping):
                 self.error(path, "expected an object")
                 continue
-            key = self.text(entry, "key", f"{path}.key")
+            key = self.key(entry, f"{path}.key")
             if key in seen:
                 self.error(f"{path}.key", f"duplicate section key {key!r} (also {seen[key]})")
             elif key:
@@ -298,7 +329,7 @@ class _ChecklistParser:
         return tuple(items)
 
     def item(self, entry: Mapping, path: str, position: int) -> _ParsedItem:
-        key = self.text(entry, "key", f"{path}.key")
+        key = self.key(entry, f"{path}.key")
         text = self.text(entry, "text", f"{path}.text")
         item_type = entry.get("type")
         type_ok = item_type in ITEM_TYPES
@@ -326,6 +357,8 @@ class _ChecklistParser:
             requires_photo=requires_photo,
             staff_only=staff_only,
             scale_max=self.scale_max(entry, path, item_type),
+            **self.number_range(entry, path, item_type),
+            max_length=self.max_length(entry, path, item_type),
             options=self.options(entry, path, item_type),
             bands=self.bands(entry, path, item_type),
         )
@@ -362,6 +395,45 @@ class _ChecklistParser:
             return 2
         return value
 
+    def number_range(self, entry: Mapping, path: str, item_type: Any) -> dict[str, Fraction | None]:
+        """`min_value` and `max_value` of a number item, within +-NUMBER_LIMIT, low <= high."""
+        bounds: dict[str, Fraction | None] = {"min_value": None, "max_value": None}
+        for name in bounds:
+            if entry.get(name) is None:
+                continue
+            if item_type != "number":
+                self.error(f"{path}.{name}", f"only number items have a {name}")
+                continue
+            value = self.number(entry, name, f"{path}.{name}", Fraction(0))
+            if not -NUMBER_LIMIT <= value <= NUMBER_LIMIT:
+                limit = fraction_to_json(NUMBER_LIMIT)
+                self.error(f"{path}.{name}", f"must be from -{limit} to {limit}")
+                continue
+            bounds[name] = value
+        low, high = bounds["min_value"], bounds["max_value"]
+        if item_type == "number":
+            default_low, default_high = DEFAULT_NUMBER_MIN, DEFAULT_NUMBER_MAX
+            if (low if low is not None else default_low) > (
+                high if high is not None else default_high
+            ):
+                self.error(f"{path}.max_value", "must not be below min_value")
+        return bounds
+
+    def max_length(self, entry: Mapping, path: str, item_type: Any) -> int | None:
+        value = entry.get("max_length")
+        if value is None:
+            return None
+        if item_type != "text":
+            self.error(f"{path}.max_length", "only text items have a max_length")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(f"{path}.max_length", "must be an integer")
+            return None
+        if not 1 <= value <= TEXT_MAX_LENGTH_LIMIT:
+            self.error(f"{path}.max_length", f"must be from 1 to {TEXT_MAX_LENGTH_LIMIT}")
+            return None
+        return value
+
     def options(self, entry: Mapping, path: str, item_type: Any) -> tuple[Option, ...]:
         raw = entry.get("options")
         if item_type != "choice":
@@ -378,7 +450,7 @@ class _ChecklistParser:
             if not isinstance(option, Mapping):
                 self.error(option_path, "expected an object")
                 continue
-            key = self.text(option, "key", f"{option_path}.key")
+            key = self.key(option, f"{option_path}.key")
             if key in seen:
                 self.error(f"{option_path}.key", f"duplicate option key {key!r}")
             seen.add(key)

@@ -15,6 +15,21 @@ from typing import Any
 ITEM_TYPES = ("yes_no", "scale", "choice", "number", "text", "photo")
 CRITICAL_POLICIES = ("flag", "zero")
 
+# Bounds every checklist and answer keeps, so that no request carries unbounded work or text.
+# A number item without its own range takes 0 to a day's seconds: a count or a duration (the
+# wait before a greeting, the time at the till), never negative, never 10^30.
+DEFAULT_NUMBER_MIN = Fraction(0)
+DEFAULT_NUMBER_MAX = Fraction(86_400)
+# The widest range a checklist may give a number item (beyond it floats lose whole units).
+NUMBER_LIMIT = Fraction(10**9)
+# A text answer's length unless its item sets `max_length`, and the most an item may allow.
+DEFAULT_TEXT_MAX_LENGTH = 2_000
+TEXT_MAX_LENGTH_LIMIT = 10_000
+# A checklist's size and its labels: a visit's answers are bounded by the item count.
+MAX_ITEMS = 500
+KEY_MAX_LENGTH = 100
+LABEL_MAX_LENGTH = 2_000
+
 
 @dataclass(frozen=True)
 class Option:
@@ -55,9 +70,26 @@ class Item:
     # card payment at the till would name the shopper).
     staff_only: bool = False
     scale_max: int | None = None
+    # A number item's range (None: DEFAULT_NUMBER_MIN / DEFAULT_NUMBER_MAX) and a text item's
+    # longest answer (None: DEFAULT_TEXT_MAX_LENGTH), so no answer is unbounded.
+    min_value: Fraction | None = None
+    max_value: Fraction | None = None
+    max_length: int | None = None
     options: tuple[Option, ...] = ()
     bands: tuple[Band, ...] = ()
     show_if: ShowIf | None = None
+
+    @property
+    def number_range(self) -> tuple[Fraction, Fraction]:
+        """The values a number answer may take: the item's own range or the default one."""
+        low = DEFAULT_NUMBER_MIN if self.min_value is None else self.min_value
+        high = DEFAULT_NUMBER_MAX if self.max_value is None else self.max_value
+        return low, high
+
+    @property
+    def text_max_length(self) -> int:
+        """The longest text answer the item takes, in characters."""
+        return DEFAULT_TEXT_MAX_LENGTH if self.max_length is None else self.max_length
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api.fields import DATABASE_ID
+from audits.api.parsers import text_problem
 from audits.errors import InvalidInput
 from audits.models import Brand, User
 
@@ -53,6 +55,19 @@ class ScopedView(APIView):
 
     read_selector: ClassVar[Selector | None] = None
 
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        """Refuse a query string the database could not compare (NUL, lone surrogates), as a
+        400 naming the parameter, before any filter sends it to PostgreSQL."""
+        problems = {}
+        for name, values in request.query_params.lists():
+            for value in (name, *values):
+                problem = text_problem(value)
+                if problem:
+                    problems[name] = [ErrorDetail(problem[1], code=problem[0])]
+        if problems:
+            raise ValidationError(problems)
+        super().initial(request, *args, **kwargs)
+
     def acting_brand(self, fields: dict | None = None) -> Brand:
         """The brand a head-office write goes into; takes `brand` out of `fields`."""
         requested = requested_brand(self.request, fields)
@@ -67,6 +82,8 @@ class ScopedViewSet(ScopedView, viewsets.GenericViewSet):
     """A viewset whose every queryset is a selector's: `read_selector` or `write_selectors`."""
 
     write_selectors: ClassVar[Mapping[str, Selector]] = {}
+    # `{pk}` in routes: digits a bigint holds; `abc` or 20 digits match no route (a JSON 404).
+    lookup_value_regex = DATABASE_ID.pattern
 
     def selector(self) -> Selector:
         """The selector scoping this action: its write selector, else the read selector for

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from drf_standardized_errors.formatter import ExceptionFormatter
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework.exceptions import (
@@ -19,7 +20,8 @@ from rest_framework.exceptions import (
 )
 from rest_framework.settings import api_settings
 
-from audits.errors import InvalidInput, TouchpointError
+from audits.api.parsers import REQUEST_TOO_LARGE, TOO_MANY_FIELDS
+from audits.errors import InvalidInput, PayloadTooLarge, TouchpointError
 
 
 class DomainError(APIException):
@@ -51,6 +53,10 @@ class ExceptionHandler(BaseExceptionHandler):
     """
 
     def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, RequestDataTooBig):  # a form over DATA_UPLOAD_MAX_MEMORY_SIZE
+            exc = PayloadTooLarge(str(exc), code=REQUEST_TOO_LARGE)
+        elif isinstance(exc, TooManyFieldsSent):
+            exc = InvalidInput.field("non_field_errors", str(exc), code=TOO_MANY_FIELDS)
         if isinstance(exc, TouchpointError):
             return as_api_exception(exc)
         exc = super().convert_known_exceptions(exc)

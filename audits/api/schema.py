@@ -18,6 +18,7 @@ from rest_framework.serializers import ListSerializer
 
 from audits import errors as domain_errors
 from audits.api import fields as _touchpoint_fields  # noqa: F401 - its codes, walked below
+from audits.api.parsers import BODY_CODES
 from audits.dates import OUT_OF_RANGE
 from audits.images import RejectionCode
 
@@ -66,6 +67,7 @@ def _emitted_codes() -> list[str]:
                 codes.add(code)
     codes.add("unique")  # UniqueValidator and UniqueFor*Validator pass it at raise time
     codes |= set(JWT_CODES) | set(typing.get_args(RejectionCode)) | {OUT_OF_RANGE}
+    codes |= set(BODY_CODES)
     return sorted(codes)
 
 
@@ -109,6 +111,16 @@ class AutoSchema(StandardizedErrorsAutoSchema):
 
     def _get_error_response_serializer(self, status_code: str):
         return ErrorResponseSerializer
+
+    def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        """413 on every operation that takes a body: the parsers refuse one over its limit; 400
+        on every operation: bodies are parsed and checked, and every query string is checked
+        for characters the database cannot compare (ScopedView.initial)."""
+        if status_code == "413":
+            return status_code not in responses and self.method in ("POST", "PUT", "PATCH")
+        if status_code == "400":
+            return status_code not in responses
+        return super()._should_add_error_response(responses, status_code)
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction=direction)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
-from audits.api.fields import SupportedDateTimeField
+from audits.api.fields import DatabaseIdField, SupportedDateTimeField
 from audits.models import (
     Assignment,
     Branch,
@@ -19,6 +22,7 @@ from audits.models import (
     User,
 )
 from audits.selectors import access_for
+from scoring.types import MAX_ITEMS, TEXT_MAX_LENGTH_LIMIT
 
 # --- People and network ---------------------------------------------------------------------
 
@@ -35,10 +39,9 @@ class MeSerializer(serializers.Serializer):
 class BrandChoiceMixin(serializers.Serializer):
     """An optional `brand` for head-office users of several brands (else a 400 lists them)."""
 
-    brand = serializers.IntegerField(
+    brand = DatabaseIdField(
         required=False,
         write_only=True,
-        min_value=1,
         help_text="Only for callers who are head office of several brands.",
     )
 
@@ -60,10 +63,9 @@ class FranchiseeSerializer(BrandChoiceMixin, serializers.ModelSerializer):
 class BranchSerializer(BrandChoiceMixin, serializers.ModelSerializer):
     """A branch; `franchisee` and `region` are ids the service resolves in the caller's brand."""
 
-    franchisee = serializers.IntegerField(source="franchisee_id", min_value=1)
-    region = serializers.IntegerField(
-        source="region_id", required=False, allow_null=True, min_value=1
-    )
+    franchisee = DatabaseIdField(source="franchisee_id")
+    region = DatabaseIdField(source="region_id", required=False, allow_null=True)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
     class Meta:
         model = Branch
@@ -81,7 +83,9 @@ class BranchSerializer(BrandChoiceMixin, serializers.ModelSerializer):
 
 
 class ShopperSerializer(BrandChoiceMixin, serializers.ModelSerializer):
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
     email = serializers.EmailField(required=False, allow_blank=True)  # the service defaults ""
 
     class Meta:
@@ -139,6 +143,21 @@ class ItemSerializer(serializers.Serializer):
         default=False, help_text="Its photos are shown to head office and reviewers only."
     )
     scale_max = serializers.IntegerField(allow_null=True, required=False, min_value=2)
+    min_value = serializers.FloatField(
+        allow_null=True, required=False, help_text="Number items: the lowest answer (default 0)."
+    )
+    max_value = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="Number items: the highest answer (default 86,400, a day in seconds).",
+    )
+    max_length = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        min_value=1,
+        max_value=TEXT_MAX_LENGTH_LIMIT,
+        help_text="Text items: the longest answer in characters (default 2,000).",
+    )
     options = OptionSerializer(many=True, required=False)
     bands = BandSerializer(many=True, required=False)
     show_if = ShowIfSerializer(allow_null=True, required=False)
@@ -211,10 +230,10 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
-    branch = serializers.IntegerField()
-    shopper = serializers.IntegerField()
-    checklist = serializers.IntegerField(help_text="Checklist version id")
-    scenario = serializers.CharField(allow_blank=True, default="")
+    branch = DatabaseIdField()
+    shopper = DatabaseIdField()
+    checklist = DatabaseIdField(help_text="Checklist version id")
+    scenario = serializers.CharField(allow_blank=True, default="", max_length=5000)
     window_start = SupportedDateTimeField()
     window_end = SupportedDateTimeField()
 
@@ -225,7 +244,9 @@ class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
 class LocationSerializer(serializers.Serializer):
     latitude = serializers.FloatField(min_value=-90, max_value=90)
     longitude = serializers.FloatField(min_value=-180, max_value=180)
-    accuracy_m = serializers.FloatField(min_value=0, required=False, allow_null=True)
+    accuracy_m = serializers.FloatField(
+        min_value=0, max_value=100_000, required=False, allow_null=True
+    )
     # No default: a body without it keeps the fingerprint it had before the field existed.
     mocked = serializers.BooleanField(
         required=False, help_text="The phone's OS reported a mock (simulated) location."
@@ -249,11 +270,23 @@ class SubmissionResubmitSerializer(serializers.Serializer):
     photo_count = serializers.IntegerField(
         min_value=0, max_value=50, default=0, help_text="Every photo of the visit, sent or to come."
     )
-    answers = AnswerInputSerializer(many=True, allow_empty=True)
+    # At most one answer per item of the largest checklist: checked before any answer is
+    # read; the service then holds them to the assignment's own checklist.
+    answers = AnswerInputSerializer(many=True, allow_empty=True, max_length=MAX_ITEMS)
+
+    def to_internal_value(self, data):
+        """Count the answers before reading any: a flood is one 400 on `answers`, at once."""
+        answers = data.get("answers") if isinstance(data, Mapping) else None
+        if isinstance(answers, list) and len(answers) > MAX_ITEMS:
+            message = f"Ensure this field has no more than {MAX_ITEMS} elements."
+            raise serializers.ValidationError(
+                {"answers": [ErrorDetail(message, code="max_length")]}
+            )
+        return super().to_internal_value(data)
 
 
 class SubmissionCreateSerializer(SubmissionResubmitSerializer):
-    assignment = serializers.IntegerField()
+    assignment = DatabaseIdField()
     photo_count = serializers.IntegerField(min_value=0, max_value=50, default=0)
 
 

@@ -1,14 +1,31 @@
 """Routes of API v1."""
 
-from django.urls import path
+from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from audits.api import benchmarks, views
 from audits.api.auth import TokenObtainView, TokenRenewView
 from audits.api.brand_settings import BrandSettingsView
+from audits.api.fields import DATABASE_ID
 from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
+
+
+class DatabaseIdConverter:
+    """`<id:pk>`: 1 to 18 ASCII digits, what a bigint id holds. Anything else matches no route
+    and gets the API's JSON 404, never a ValueError or an overflow in the database."""
+
+    regex = DATABASE_ID.pattern
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(DatabaseIdConverter, "id")
 
 # SimpleRouter: one URL per resource as documented; no `.json` suffix routes, and no browsable
 # root at /api/v1/ outside the schema (the landing page at / links the docs instead).
@@ -27,21 +44,21 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRenewView.as_view(), name="token-refresh"),
     path("me/", views.MeView.as_view(), name="me"),
-    path("photos/<int:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
-    path("photos/<int:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
+    path("photos/<id:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
+    path("photos/<id:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
     path("benchmarks/", benchmarks.LeagueTableView.as_view(), name="benchmarks"),
     path("benchmarks/compare/", benchmarks.CompareView.as_view(), name="benchmarks-compare"),
     path(
-        "shoppers/<int:pk>/calibration/",
+        "shoppers/<id:pk>/calibration/",
         benchmarks.ShopperCalibrationView.as_view(),
         name="shopper-calibration",
     ),
     path(
-        "submissions/<int:pk>/signals/",
+        "submissions/<id:pk>/signals/",
         views.SubmissionSignalsView.as_view(),
         name="submission-signals",
     ),
-    path("brands/<int:pk>/settings/", BrandSettingsView.as_view(), name="brand-settings"),
-    path("branches/<int:pk>/scorecard/", BranchScorecardView.as_view(), name="branch-scorecard"),
+    path("brands/<id:pk>/settings/", BrandSettingsView.as_view(), name="brand-settings"),
+    path("branches/<id:pk>/scorecard/", BranchScorecardView.as_view(), name="branch-scorecard"),
     *router.urls,
 ]

@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +20,8 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api import serializers as s
 from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
-from audits.api.fields import SupportedIsoDateTimeFilter
+from audits.api.fields import DatabaseIdFilter, SupportedIsoDateTimeFilter
+from audits.api.parsers import BoundedMultiPartParser
 from audits.api.permissions import (
     IsHeadOffice,
     IsShopper,
@@ -331,7 +331,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         },
         summary="Upload one photo of a submission (idempotent on client_id)",
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    @action(detail=True, methods=["post"], parser_classes=[BoundedMultiPartParser])
     def photos(self, request: Request, pk: str | None = None) -> Response:
         submission = self.get_object()
         data = s.PhotoUploadSerializer(data=request.data)
@@ -409,6 +409,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
 class AuditFilter(filters.FilterSet):
     """`?assignment__branch=`, `?started_at__gte=` and `?started_at__lt=` (years 2000-2100)."""
 
+    assignment__branch = DatabaseIdFilter(field_name="assignment__branch")
     started_at__gte = SupportedIsoDateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_at__lt = SupportedIsoDateTimeFilter(field_name="started_at", lookup_expr="lt")
 
@@ -431,8 +432,8 @@ class ReviewQueueFilter(filters.FilterSet):
     """`?risk=` (repeatable), `?branch=`, `?shopper=`."""
 
     risk = filters.MultipleChoiceFilter(choices=Risk.choices)
-    branch = filters.NumberFilter(field_name="assignment__branch")
-    shopper = filters.NumberFilter(field_name="shopper")
+    branch = DatabaseIdFilter(field_name="assignment__branch")
+    shopper = DatabaseIdFilter(field_name="shopper")
 
     class Meta:
         model = Submission

@@ -32,7 +32,7 @@ from audits.models import (
     User,
 )
 from audits.services import submission_states as states
-from scoring.answers import AnswersError, parse_answers, validate_answers
+from scoring.answers import AnswersError, parse_answers, too_many_answers, validate_answers
 from scoring.types import Answer as AnswerData
 
 # Phones' clocks drift: a visit may look this far in the future and still be real.
@@ -126,11 +126,15 @@ def _check_assignment_open(assignment: Assignment) -> None:
 
 
 def _validated_answers(assignment: Assignment, answers: Sequence[Mapping[str, Any]]) -> list:
+    checklist = assignment.checklist.checklist
+    too_many = too_many_answers(checklist, len(answers))
+    if too_many:
+        raise InvalidInput.field("answers", too_many, code="max_length")
     try:
         parsed = parse_answers(answers)
     except AnswersError as exc:
         raise InvalidInput(exc.errors) from exc
-    errors = validate_answers(assignment.checklist.checklist, parsed)
+    errors = validate_answers(checklist, parsed)
     if errors:
         # Name each offending item: attr "answers.<item key>" in the error body.
         raise InvalidInput(

@@ -652,7 +652,7 @@ def _routes(patterns, prefix: str = ""):
         if isinstance(pattern, URLResolver):
             yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
             continue
-        route = re.sub(r"\(\?P<pk>[^)]*\)|<int:pk>", "<pk>", prefix + str(pattern.pattern))
+        route = re.sub(r"\(\?P<pk>[^)]*\)|<(int|id):pk>", "<pk>", prefix + str(pattern.pattern))
         route = route.replace("^", "").replace("$", "")
         view = pattern.callback
         actions = getattr(view, "actions", None)

@@ -44,9 +44,10 @@ def values_for(data: dict[str, Any]) -> st.SearchStrategy:
         return st.sampled_from([option["key"] for option in data["options"]])
     if kind == "number":
         edges = [band["max"] for band in data.get("bands", []) if band["max"] is not None]
+        low = data.get("min_value", 0)  # the default range starts at 0
         return st.one_of(
-            st.integers(-10, 300),
-            st.floats(-10, 300, allow_nan=False, allow_infinity=False),
+            st.integers(low, 300),
+            st.floats(low, 300, allow_nan=False, allow_infinity=False),
             st.sampled_from(edges or [0]),
         )
     if kind == "text":
@@ -74,6 +75,8 @@ def item_dicts(draw, key: str) -> dict[str, Any]:
             {"key": f"o{index}", "label": f"Option {index}", "points": share}
             for index, share in enumerate(points)
         ]
+    if kind == "number" and draw(st.booleans()):
+        data["min_value"] = -10  # a range of its own: negative answers are valid here
     if kind == "number" and draw(st.booleans()):
         maxes = sorted(draw(st.sets(st.integers(0, 200), min_size=1, max_size=4)))
         maxes = [edge / 2 for edge in maxes]  # some halves, to exercise decimal floats
