@@ -6,11 +6,13 @@ tasks executed in-process, which is what the README's first command relies on.
 """
 
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,12 +30,19 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+# No key is written here: one in the code signs tokens anyone can forge. Without DEBUG the
+# service refuses to start unless SECRET_KEY is set (REQUIRE_SECRET_KEY, once the switch for
+# this, is no longer needed); with DEBUG and no key, each process draws a random one, so
+# tokens and sessions last until it restarts. The demo (dev.py) and the tests set their own.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG and env_bool("REQUIRE_SECRET_KEY", False):
-        raise RuntimeError("SECRET_KEY must be set in production")
-    # Only for local runs and tests; docker-compose and production set SECRET_KEY.
-    SECRET_KEY = "touchpoint-insecure-development-key-change-me"
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it to a long random string, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))' "
+            "(or DEBUG=true for a throwaway key on a laptop)."
+        )
+    SECRET_KEY = secrets.token_urlsafe(50)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

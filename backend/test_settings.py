@@ -11,8 +11,11 @@ import tempfile
 
 import dj_database_url
 
-from backend.settings import *  # noqa: F403
-from backend.settings import BASE_DIR, env_bool
+# The suite's own key, set before the settings read it (they refuse to start without one).
+os.environ.setdefault("SECRET_KEY", "touchpoint-test-suite-only-" + "k" * 40)
+
+from backend.settings import *  # noqa: E402, F403
+from backend.settings import BASE_DIR, env_bool  # noqa: E402
 
 IN_CI = env_bool("CI", False)
 DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/touchpoint"

@@ -142,6 +142,7 @@ def main() -> None:
     print("command:", shlex.join([".venv/bin/python", "bench/league_endpoint.py", *sys.argv[1:]]))
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DEBUG"] = "false"  # no query log: time what production runs
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     recreate_database(args.database_url)
     try:

@@ -382,6 +382,7 @@ def worker_postgres_benchmark(
         "DATABASE_URL": database_url,
         "CELERY_BROKER_URL": broker_url,
         "CELERY_QUEUE": queue,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + uuid.uuid4().hex,
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
         # Scoring schedules a debounced benchmark refresh; keep it out of the timed window.
