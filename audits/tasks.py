@@ -18,12 +18,22 @@ from audits.services.benchmarks import scheduling as benchmark_scheduling
 
 # Services send tasks by these names through audits.dispatch; the names are defined there.
 
+# Transient errors (scoring_services.TRANSIENT_ERRORS: a dropped database, a broker gone
+# mid-send, a timeout) are waited out and tried again, with backoff and jitter (1, 2, 4 ... s,
+# at most 60 s); Celery's Django fix-up discards an unusable connection before the next try.
+# Before, a lost database connection left the submission to the sweep, 10 to 15 minutes on.
+RETRY_OPTIONS = {
+    "autoretry_for": scoring_services.TRANSIENT_ERRORS,
+    "retry_backoff": 1,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+}
+
 
 @shared_task(
     name=dispatch.SCORE_SUBMISSION,
-    autoretry_for=(ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_OPTIONS,
+    max_retries=8,
 )
 def score_submission(submission_id: int) -> int | None:
     """Score one queued submission; returns the new score's id, or None if nothing to do."""
@@ -33,9 +43,8 @@ def score_submission(submission_id: int) -> int | None:
 
 @shared_task(
     name=dispatch.SCORE_BACKLOG,
-    autoretry_for=(ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
+    **RETRY_OPTIONS,
+    max_retries=8,
 )
 def score_backlog(submission_ids: list[int]) -> int:
     """Score the queued ones among `submission_ids` in one transaction; returns how many.
@@ -54,9 +63,8 @@ def requeue_stuck_submissions() -> int:
 
 @shared_task(
     name=dispatch.REFRESH_BENCHMARKS,
-    autoretry_for=(ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=3,
+    **RETRY_OPTIONS,
+    max_retries=5,
 )
 def refresh_benchmarks(brand_id: int) -> int:
     """Rebuild one brand's recent league tables (queued, debounced, once audits are scored)."""

@@ -267,12 +267,18 @@ CELERY_TASK_ROUTES = (
     if CELERY_BENCHMARK_QUEUE
     else {}
 )
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Redis redelivers a message its worker took but never acknowledged (the worker was killed)
+# once this many seconds pass. It must exceed the longest countdown a task is sent with
+# (BENCHMARK_REFRESH_DELAY, 300 s), or a delayed task is delivered twice. A killed worker's
+# scoring task is found sooner by the sweep below; this brings back the others.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-submissions": {
         "task": "audits.tasks.requeue_stuck_submissions",
-        "schedule": timedelta(minutes=5),
+        # With SCORING_STUCK_AFTER: a lost message (or one never sent while the broker was
+        # down) is sent again within SCORING_STUCK_AFTER + this, 2 minutes by default.
+        "schedule": timedelta(seconds=env_int("SCORING_SWEEP_SECONDS", 30)),
     },
     "expire-assignments": {
         "task": "audits.tasks.expire_assignments",
@@ -298,7 +304,14 @@ BENCHMARK_REFRESH_IN_THREAD = env_bool("BENCHMARK_REFRESH_IN_THREAD", CELERY_TAS
 # Months (the current one included) whose periods every refresh rebuilds.
 BENCHMARK_RECENT_MONTHS = env_int("BENCHMARK_RECENT_MONTHS", 3)
 # A submission still waiting for its scoring task after this long is sent again.
-SCORING_STUCK_AFTER = timedelta(minutes=env_int("SCORING_STUCK_AFTER_MINUTES", 10))
+# Sending again is safe (scoring claims each row by a conditional update), so the window is
+# short: a duplicate costs one UPDATE that matches nothing. SCORING_STUCK_AFTER_MINUTES, the
+# older variable, is still read when set.
+SCORING_STUCK_AFTER = timedelta(
+    seconds=env_int(
+        "SCORING_STUCK_AFTER_SECONDS", 60 * env_int("SCORING_STUCK_AFTER_MINUTES", 0) or 90
+    )
+)
 
 LOGGING = {
     "version": 1,

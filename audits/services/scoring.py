@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -215,6 +215,18 @@ def score_backlog(submission_ids: Iterable[int]) -> list[Score]:
     return rows
 
 
+# Errors that pass: a dropped or restarting database (OperationalError; InterfaceError when the
+# connection was closed under the query), a broker gone mid-send, a network timeout. A task
+# retries them; a batch is never split for them (the whole batch is tried again).
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    dispatch.BrokerUnavailable,
+    ConnectionError,
+    TimeoutError,
+)
+
+
 def score_backlog_or_split(submission_ids: Sequence[int]) -> int:
     """Score the queued ones among `submission_ids` in one transaction; returns how many.
 
@@ -224,7 +236,7 @@ def score_backlog_or_split(submission_ids: Sequence[int]) -> int:
     """
     try:
         return len(score_backlog(submission_ids))
-    except (ConnectionError, TimeoutError):
+    except TRANSIENT_ERRORS:
         raise
     except Exception:
         if len(submission_ids) <= 1:

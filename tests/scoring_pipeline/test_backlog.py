@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from celery.exceptions import Retry
 
 from audits import tasks
 from audits.models import Assignment, Score, Submission
@@ -105,3 +106,35 @@ def test_a_failing_batch_is_retried_one_by_one(world, monkeypatch):
     poison.refresh_from_db()
     assert poison.status == "queued"
     assert not Score.objects.filter(submission=poison).exists()
+
+
+@pytest.mark.parametrize("error", ["OperationalError", "InterfaceError"])
+def test_a_dropped_database_connection_retries_the_whole_batch_at_once(world, monkeypatch, error):
+    """Issue 12: only ConnectionError/TimeoutError were retried, so a batch that lost its
+    database connection waited 10 to 15 minutes for the sweep. Now the task tries again
+    (with backoff; at once in eager mode) and never splits the batch for it."""
+    from django import db
+
+    ids = queued_backlog(world, 2)
+    real_backlog = scoring_services.score_backlog
+    attempts: list[list[int]] = []
+
+    def drop_the_first_connection(submission_ids):
+        attempts.append(list(submission_ids))
+        if len(attempts) == 1:
+            raise getattr(db, error)("server closed the connection unexpectedly")
+        return real_backlog(submission_ids)
+
+    monkeypatch.setattr(scoring_services, "score_backlog", drop_the_first_connection)
+    split: list[int] = []
+    monkeypatch.setattr(
+        tasks.score_submission, "apply_async", lambda args, **kw: split.extend(args)
+    )
+    # The task asks Celery to run it again (a Retry, with backoff), rather than failing or
+    # splitting the batch into one task per id.
+    with pytest.raises(Retry):
+        tasks.score_backlog.apply(args=[ids])
+    assert split == [], "a lost connection must not split the batch"
+    assert not Score.objects.filter(submission_id__in=ids).exists()
+    assert tasks.score_backlog.apply(args=[ids]).get() == 2  # the retry, once it is back
+    assert attempts == [ids, ids]
