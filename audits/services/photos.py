@@ -42,6 +42,11 @@ def _process(data: bytes) -> ProcessedPhoto:
         raise InvalidInput.field("image", exc.message, code=exc.code) from exc
 
 
+def _stored_photo(submission: Submission, client_id: uuid.UUID) -> Photo | None:
+    """The photo this phone already sent under `client_id`, if any (a retry)."""
+    return submission.photos.filter(client_id=client_id).first()
+
+
 def _replay_or_conflict(existing: Photo, sha256: str) -> tuple[Photo, bool]:
     if existing.sha256 != sha256:
         raise Conflict("This photo client_id was already used for a different image.")
@@ -92,8 +97,20 @@ def photo_store(
     )
     photo.image.save("photo.jpg", ContentFile(processed.image_jpeg), save=False)
     photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail_jpeg), save=False)
-    photo.save()
+    try:
+        photo.save()
+    except BaseException:
+        photo_files_discard(photo)
+        raise
     return photo
+
+
+def photo_files_discard(photo: Photo) -> None:
+    """Delete a photo's stored files whose row was never kept (an insert that lost a race, a
+    transaction rolled back): storage is not transactional, so nothing else would."""
+    for field in (photo.image, photo.thumbnail):
+        if field.name:
+            field.storage.delete(field.name)
 
 
 def photo_attach(
@@ -106,7 +123,7 @@ def photo_attach(
     """
     data = _read_upload(upload)
     sha256 = hashlib.sha256(data).hexdigest()
-    existing = submission.photos.filter(client_id=client_id).first()
+    existing = _stored_photo(submission, client_id)
     if existing is not None:
         return _replay_or_conflict(existing, sha256)
     if item:
@@ -116,6 +133,7 @@ def photo_attach(
             raise InvalidInput({"item": [problem]})
 
     processed = _process(data)  # CPU-heavy: done before any row is locked
+    stored: Photo | None = None
     try:
         with transaction.atomic():
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
@@ -124,7 +142,7 @@ def photo_attach(
                 raise Conflict(
                     f"All {locked.photo_count} announced photo(s) were already received."
                 )
-            photo = photo_store(
+            stored = photo_store(
                 submission=locked,
                 client_id=client_id,
                 item=item,
@@ -136,8 +154,15 @@ def photo_attach(
             ):
                 submission_queue_for_scoring(submission=locked)
     except IntegrityError:
-        existing = submission.photos.filter(client_id=client_id).first()
+        # Another retry of the same photo won the race: this copy's files go, theirs stay.
+        if stored is not None:
+            photo_files_discard(stored)
+        existing = _stored_photo(submission, client_id)
         if existing is None:
             raise
         return _replay_or_conflict(existing, sha256)
-    return photo, True
+    except BaseException:
+        if stored is not None:  # the row was rolled back after its files were written
+            photo_files_discard(stored)
+        raise
+    return stored, True
