@@ -192,7 +192,20 @@ REST_FRAMEWORK = {
     # is the way to explore the API by hand).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Throttling (below): only the operations that name a scope are throttled.
+    "DEFAULT_THROTTLE_RATES": {
+        "sign_in_username": os.environ.get("THROTTLE_SIGN_IN_USERNAME", "10/min"),
+        "sign_in_address": os.environ.get("THROTTLE_SIGN_IN_ADDRESS", "10/min"),
+        "submissions": os.environ.get("THROTTLE_SUBMISSIONS", "120/hour"),
+        "photos": os.environ.get("THROTTLE_PHOTOS", "600/hour"),
+        "expensive_reads": os.environ.get("THROTTLE_EXPENSIVE_READS", "120/hour"),
+    },
+    # --- Throttling: how many proxies set X-Forwarded-For (unset: the client is REMOTE_ADDR).
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
+# --- Throttling: failed sign-ins that lock an account, and for how long (audits/services/sign_in.py).
+SIGN_IN_LOCKOUT_FAILURES = env_int("SIGN_IN_LOCKOUT_FAILURES", 20)
+SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 3600)
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": False,
     "EXCEPTION_HANDLER_CLASS": "audits.api.errors.ExceptionHandler",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from audits.api.schema import error_response
+from audits.api.throttling import AccountLocked, SignInAddressThrottle, SignInUsernameThrottle
+from audits.services import sign_in
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -26,11 +29,34 @@ class AccessTokenSerializer(serializers.Serializer):
         responses={
             200: TokenPairSerializer,
             401: error_response("Wrong username or password (code `no_active_account`)"),
+            429: error_response(
+                "Too many sign-ins for this username or from this address (code `throttled`), "
+                "or the account is locked after too many failures (code `account_locked`); "
+                "`Retry-After` says how many seconds to wait"
+            ),
         },
     )
 )
 class TokenObtainView(TokenObtainPairView):
-    pass
+    """Sign-in, rated per username and per address; failures counted toward a lockout."""
+
+    throttle_classes = [SignInUsernameThrottle, SignInAddressThrottle]
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        username = username if isinstance(username, str) else ""
+        wait = sign_in.locked_for(username) if username else 0
+        if wait:
+            raise AccountLocked(wait=wait)
+        try:
+            response = super().post(request, *args, **kwargs)
+        except AuthenticationFailed:  # a wrong password, not a malformed body
+            if username:
+                sign_in.record_failure(username)
+            raise
+        if username and response.status_code == 200:
+            sign_in.record_success(username)
+        return response
 
 
 @extend_schema_view(

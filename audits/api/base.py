@@ -54,6 +54,17 @@ class ScopedView(APIView):
     """
 
     read_selector: ClassVar[Selector | None] = None
+    # The per-user rate (a DEFAULT_THROTTLE_RATES scope) of each throttled action (or of every
+    # method under "*"): only those operations answer and document 429.
+    throttle_scopes: ClassVar[dict[str, str]] = {}
+
+    def get_throttles(self) -> list:
+        from audits.api.throttling import UserScopeThrottle
+
+        scope = self.throttle_scopes.get(getattr(self, "action", None) or "") or (
+            self.throttle_scopes.get("*")
+        )
+        return [UserScopeThrottle(scope)] if scope else []
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         """Refuse a query string the database could not compare (NUL, lone surrogates), as a

@@ -253,6 +253,8 @@ def _not_found(request: Request, key: str, kind: str, dimension: str) -> Excepti
 class LeagueTableView(ScopedView):
     """GET /benchmarks/: one level's fair league table, best first, one page at a time."""
 
+    throttle_scopes = {"*": "expensive_reads"}
+
     permission_classes = [IsAuthenticated, ReadsBenchmarks]
 
     @extend_schema(
@@ -326,6 +328,8 @@ def _branch_ids(request: Request) -> list[int]:
 class CompareView(ScopedView):
     """GET /benchmarks/compare/: chosen branches side by side, every dimension and the trend."""
 
+    throttle_scopes = {"*": "expensive_reads"}
+
     permission_classes = [IsAuthenticated, ReadsBenchmarks]
 
     @extend_schema(
@@ -353,6 +357,8 @@ class CompareView(ScopedView):
 
 class ShopperCalibrationView(ScopedView):
     """GET /shoppers/{id}/calibration/: a shopper's estimated leniency, for head office."""
+
+    throttle_scopes = {"*": "expensive_reads"}
 
     permission_classes = [IsAuthenticated, ReadsCalibration]
     read_selector = selectors.calibration_shoppers_visible_to

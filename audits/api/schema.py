@@ -66,6 +66,7 @@ def _emitted_codes() -> list[str]:
             if isinstance(code, str) and not name.startswith("Base"):
                 codes.add(code)
     codes.add("unique")  # UniqueValidator and UniqueFor*Validator pass it at raise time
+    codes.add("account_locked")  # audits/api/throttling.py AccountLocked, a sign-in's 429
     codes |= set(JWT_CODES) | set(typing.get_args(RejectionCode)) | {OUT_OF_RANGE}
     codes |= set(BODY_CODES)
     return sorted(codes)

@@ -94,6 +94,8 @@ class BranchScorecardSerializer(serializers.Serializer):
 class BranchScorecardView(ScopedView):
     """Head office and reviewers of the brand, and owners of the branch; 404 for others."""
 
+    throttle_scopes = {"*": "expensive_reads"}
+
     read_selector = selectors.branches_visible_to
 
     @extend_schema(

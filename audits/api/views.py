@@ -267,6 +267,7 @@ class SubmissionFilter(filters.FilterSet):
 )
 class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceViewSet):
     serializer_class = s.SubmissionSerializer
+    throttle_scopes = {"create": "submissions", "resubmit": "submissions", "photos": "photos"}
     filterset_class = SubmissionFilter
     read_selector = selectors.submissions_visible_to
     write_selectors = {
