@@ -203,7 +203,7 @@ REST_FRAMEWORK = {
     # --- Throttling: how many proxies set X-Forwarded-For (unset: the client is REMOTE_ADDR).
     "NUM_PROXIES": env_int("NUM_PROXIES", 0) or None,
 }
-# --- Throttling: failed sign-ins that lock an account, and for how long (audits/services/sign_in.py).
+# --- Throttling: failed sign-ins that lock an account, and for how long (services/sign_in.py).
 SIGN_IN_LOCKOUT_FAILURES = env_int("SIGN_IN_LOCKOUT_FAILURES", 20)
 SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", 3600)
 DRF_STANDARDIZED_ERRORS = {

@@ -14,8 +14,8 @@ import dj_database_url
 # The suite's own key, set before the settings read it (they refuse to start without one).
 os.environ.setdefault("SECRET_KEY", "touchpoint-test-suite-only-" + "k" * 40)
 
-from backend.settings import *  # noqa: E402, F403
-from backend.settings import BASE_DIR, env_bool  # noqa: E402
+from backend.settings import *  # noqa: F403
+from backend.settings import BASE_DIR, env_bool
 
 IN_CI = env_bool("CI", False)
 DEFAULT_TEST_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/touchpoint"
