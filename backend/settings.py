@@ -46,6 +46,32 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
+# --- Browser clients on other origins and the HTML pages' policy --------------------------
+# A web client served from another origin may call the API only from these origins (none by
+# default); it may send the JWT `Authorization` header and read `Retry-After` on a 429.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_EXPOSE_HEADERS = ["Retry-After"]
+# Everything the landing page, the admin, Swagger UI and ReDoc load comes from this server
+# (drf-spectacular-sidecar, whitenoise): no script from elsewhere and no inline script.
+# Inline styles are allowed because Swagger UI and ReDoc set them at run time; ReDoc parses
+# the schema in a blob: worker; Swagger UI's icons are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # --- HTTPS (docs/operations.md, "Production settings") -------------------------------------
 # Off unless the environment turns them on: the embedded default and the README's local
 # PostgreSQL run serve plain HTTP on 127.0.0.1. Behind a TLS-terminating proxy set them all
@@ -77,6 +103,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    "corsheaders",
+    "csp",
     "audits",
     "demo",
 ]
@@ -85,6 +113,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and Swagger UI's static files under gunicorn, with no web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS before anything that may answer (CommonMiddleware's redirects included).
+    "corsheaders.middleware.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
