@@ -254,6 +254,16 @@ def shoppers_visible_to(user: User) -> QuerySet[User]:
     return shoppers.distinct().order_by("username")
 
 
+def shoppers_managed_by(user: User) -> QuerySet[User]:
+    """Shopper accounts of the brands where the caller is head office (not reviewer)."""
+    brand_ids = access_for(user).head_office_brand_ids
+    return (
+        User.objects.filter(memberships__role=Role.SHOPPER, memberships__brand_id__in=brand_ids)
+        .distinct()
+        .order_by("username")
+    )
+
+
 @_authenticated_only
 def checklists_visible_to(user: User) -> QuerySet[ChecklistVersion]:
     """Versions of the caller's brands (staff and owners: what their branches are audited

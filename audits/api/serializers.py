@@ -229,6 +229,14 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, help_text="Shown in the assignment's history.")
 
 
+class SignInUnlockSerializer(serializers.Serializer):
+    """An unlock as recorded: whose, when and why (the head-office user is kept, not shown)."""
+
+    shopper = serializers.IntegerField(source="user_id")
+    unlocked_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+
+
 class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
     branch = DatabaseIdField()
     shopper = DatabaseIdField()

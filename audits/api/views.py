@@ -36,6 +36,7 @@ from audits.services import checklists as checklist_services
 from audits.services import organisation as organisation_services
 from audits.services import photos as photo_services
 from audits.services import review as review_services
+from audits.services import sign_in as sign_in_services
 from audits.services import submissions as submission_services
 
 NOT_YOURS = error_response("Not found, or not the caller's to see")
@@ -120,6 +121,22 @@ class ShopperViewSet(HeadOfficeNetworkViewSet):
     read_selector = selectors.shoppers_visible_to
     create_service = organisation_services.shopper_create
     permission_classes = [IsAuthenticated, StaffReadsHeadOfficeWrites]
+    write_selectors = {"unlock": selectors.shoppers_managed_by}
+
+    @extend_schema(
+        request=s.ReasonSerializer,
+        responses={200: s.SignInUnlockSerializer, 404: NOT_YOURS},
+        summary="Let a shopper locked out by failed sign-ins sign in again (head office)",
+    )
+    @action(detail=True, methods=["post"])
+    def unlock(self, request: Request, pk: int | None = None) -> Response:
+        shopper = self.get_object()
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        record = sign_in_services.account_unlock(
+            user=shopper, by=request.user, reason=body.validated_data["reason"]
+        )
+        return Response(s.SignInUnlockSerializer(record).data)
 
 
 class ChecklistViewSet(mixins.RetrieveModelMixin, ScopedViewSet):

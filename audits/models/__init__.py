@@ -2,7 +2,7 @@
 
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
-from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, User
+from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, SignInUnlock, User
 from .scores import Score
 from .settings import BrandSettings, BrandSettingsChange, RiskLevel
 from .visits import (
@@ -51,6 +51,7 @@ __all__ = [
     "RiskLevel",
     "Role",
     "Score",
+    "SignInUnlock",
     "Submission",
     "SubmissionStatus",
     "SubmissionTransition",

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 
 
 def validate_timezone(value: str) -> None:
@@ -142,3 +143,19 @@ class Membership(models.Model):
     def clean(self) -> None:
         if self.franchisee_id and self.brand_id and self.franchisee.brand_id != self.brand_id:
             raise ValidationError({"franchisee": "The franchisee belongs to another brand."})
+
+
+class SignInUnlock(models.Model):
+    """Head office let a locked account sign in again before its lockout ran out: who, whom,
+    when and why (audits/services/sign_in.py)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_unlocks")
+    unlocked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    unlocked_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["-unlocked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} unlocked by {self.unlocked_by} at {self.unlocked_at:%Y-%m-%d %H:%M}"

@@ -10,6 +10,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
+from audits.models import SignInUnlock, User
+
 
 def username_digest(username: str) -> str:
     """A fixed-size cache key part for any username a caller types (bounded, any characters)."""
@@ -40,3 +42,13 @@ def record_failure(username: str) -> None:
 def record_success(username: str) -> None:
     """A successful sign-in forgets the failures."""
     cache.delete(_key(username))
+
+
+def account_unlock(*, user: User, by: User, reason: str) -> SignInUnlock:
+    """Let `user` sign in again at once, forgetting their failures; recorded with who and why.
+
+    The caller's right to do it (head office of the user's brand) is the selector's job.
+    """
+    record = SignInUnlock.objects.create(user=user, unlocked_by=by, reason=reason)
+    cache.delete(_key(user.get_username()))
+    return record

@@ -553,6 +553,11 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: {"lockout_days": 60},
         HEAD_OFFICE_ONLY,
     ),
+    ("post", "shoppers/<pk>/unlock/"): (
+        lambda s: f"/api/v1/shoppers/{s.world.shopper.pk}/unlock/",
+        lambda s: {"reason": "Forgot the new password; identity checked by phone"},
+        {**HEAD_OFFICE_ONLY, "other_hq": 404},
+    ),
     ("post", "submissions/"): (
         "/api/v1/submissions/",
         lambda s: submission_body(new_assignment(s.world)),

@@ -68,3 +68,40 @@ def test_a_successful_sign_in_forgets_the_failures(settings):
     for _ in range(19):
         client.post(URL, {"username": user.username, "password": "x"})
     assert client.post(URL, {"username": user.username, "password": PASSWORD}).status_code == 200
+
+
+def test_head_office_unlocks_a_locked_shopper_on_the_record(world, settings):
+    from audits.models import SignInUnlock
+    from support.helpers import client_for
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "sign_in_username": "1000/min",
+            "sign_in_address": "1000/min",
+        },
+    }
+    client = APIClient()
+    username = world.shopper.username
+    for _ in range(20):
+        client.post(URL, {"username": username, "password": "x"})
+    assert client.post(URL, {"username": username, "password": PASSWORD}).status_code == 429
+    other = client_for(world.other_hq).post(
+        f"/api/v1/shoppers/{world.shopper.pk}/unlock/", {"reason": "not mine"}, format="json"
+    )
+    assert other.status_code == 404
+    response = client_for(world.hq).post(
+        f"/api/v1/shoppers/{world.shopper.pk}/unlock/",
+        {"reason": "Identity checked by phone"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["shopper"] == world.shopper.pk
+    record = SignInUnlock.objects.get()
+    assert (record.user, record.unlocked_by, record.reason) == (
+        world.shopper,
+        world.hq,
+        "Identity checked by phone",
+    )
+    assert client.post(URL, {"username": username, "password": PASSWORD}).status_code == 200
