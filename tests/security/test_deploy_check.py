@@ -39,33 +39,28 @@ def test_the_readme_block_sets_the_https_settings():
     assert env["DEBUG"] == "false"
 
 
-def test_check_deploy_is_clean_with_the_readme_production_environment(tmp_path):
-    env = {**os.environ, **readme_production_environment()}
-    env["DJANGO_SETTINGS_MODULE"] = "backend.settings"
+def _check_deploy(environment: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
+    env = {**os.environ, **environment, "DJANGO_SETTINGS_MODULE": "backend.settings"}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"  # no server needed
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_check_deploy_is_clean_with_the_readme_production_environment(tmp_path):
+    result = _check_deploy(readme_production_environment(), tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_without_the_https_settings_check_deploy_warns(tmp_path):
-    env = {**os.environ, **readme_production_environment()}
+    env = readme_production_environment()
     for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE"):
         env.pop(name)
-    env["DJANGO_SETTINGS_MODULE"] = "backend.settings"
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}"
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    result = _check_deploy(env, tmp_path)
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # HSTS

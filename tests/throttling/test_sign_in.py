@@ -9,6 +9,19 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/auth/token/"
 
 
+@pytest.fixture
+def generous_rates(settings):
+    """Sign-in rates high enough that only the lockout, not the per-minute rate, answers."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "sign_in_username": "1000/min",
+            "sign_in_address": "1000/min",
+        },
+    }
+
+
 def test_wrong_passwords_are_throttled_with_retry_after():
     user = UserFactory()
     client = APIClient()
@@ -23,15 +36,7 @@ def test_wrong_passwords_are_throttled_with_retry_after():
     assert response.json()["errors"][0]["code"] == "throttled"
 
 
-def test_twenty_failures_lock_the_account_even_for_the_right_password(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "sign_in_username": "1000/min",
-            "sign_in_address": "1000/min",
-        },
-    }
+def test_twenty_failures_lock_the_account_even_for_the_right_password(generous_rates):
     user = UserFactory()
     client = APIClient()
     for _ in range(20):
@@ -51,15 +56,7 @@ def test_the_address_limit_holds_across_usernames():
     assert statuses[:10] == [401] * 10 and statuses[10] == 429
 
 
-def test_a_successful_sign_in_forgets_the_failures(settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "sign_in_username": "1000/min",
-            "sign_in_address": "1000/min",
-        },
-    }
+def test_a_successful_sign_in_forgets_the_failures(generous_rates):
     user = UserFactory()
     client = APIClient()
     for _ in range(19):
@@ -70,18 +67,10 @@ def test_a_successful_sign_in_forgets_the_failures(settings):
     assert client.post(URL, {"username": user.username, "password": PASSWORD}).status_code == 200
 
 
-def test_head_office_unlocks_a_locked_shopper_on_the_record(world, settings):
+def test_head_office_unlocks_a_locked_shopper_on_the_record(world, generous_rates):
     from audits.models import SignInUnlock
     from support.helpers import client_for
 
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
-            "sign_in_username": "1000/min",
-            "sign_in_address": "1000/min",
-        },
-    }
     client = APIClient()
     username = world.shopper.username
     for _ in range(20):
