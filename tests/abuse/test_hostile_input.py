@@ -337,3 +337,15 @@ def test_a_photo_with_a_nul_in_its_item_is_400_and_stores_nothing(world):
     )
     assert "item" in _errors(response, 400)
     assert Photo.objects.count() == 0
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "-3", "1.5", "9" * 30])
+def test_a_page_size_that_is_not_a_positive_integer_is_400(world, page_size):
+    """Schemathesis found DRF serving the default page for `?page_size=abc`."""
+    response = client_for(world.hq).get(f"/api/v1/regions/?page_size={page_size}")
+    assert "page_size" in _errors(response, 400)
+
+
+def test_a_page_size_above_200_serves_200_rows(world):
+    response = client_for(world.hq).get("/api/v1/regions/?page_size=5000")
+    assert response.status_code == 200
