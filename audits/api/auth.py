@@ -9,7 +9,12 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from audits.api.schema import error_response
-from audits.api.throttling import AccountLocked, SignInAddressThrottle, SignInUsernameThrottle
+from audits.api.throttling import (
+    AccountLocked,
+    SignInAddressThrottle,
+    SignInUsernameThrottle,
+    requested_username,
+)
 from audits.services import sign_in
 
 
@@ -43,8 +48,7 @@ class TokenObtainView(TokenObtainPairView):
     throttle_classes = [SignInUsernameThrottle, SignInAddressThrottle]
 
     def post(self, request, *args, **kwargs):
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        username = username if isinstance(username, str) else ""
+        username = requested_username(request)
         wait = sign_in.locked_for(username) if username else 0
         if wait:
             raise AccountLocked(wait=wait)

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from audits import selectors
 from audits.api.fields import DATABASE_ID
 from audits.api.parsers import text_problem
+from audits.api.throttling import UserScopeThrottle
 from audits.errors import InvalidInput
 from audits.models import Brand, User
 
@@ -59,8 +60,6 @@ class ScopedView(APIView):
     throttle_scopes: ClassVar[dict[str, str]] = {}
 
     def get_throttles(self) -> list:
-        from audits.api.throttling import UserScopeThrottle
-
         scope = self.throttle_scopes.get(getattr(self, "action", None) or "") or (
             self.throttle_scopes.get("*")
         )

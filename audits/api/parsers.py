@@ -61,6 +61,10 @@ def refuse_oversized(request_meta: dict, limit: int) -> None:
         )
 
 
+def _too_deep(max_depth: int) -> str:
+    return f"JSON may nest at most {max_depth} levels."
+
+
 def _child_path(path: str, key: Any) -> str:
     """DRF's way of naming a nested place: `answers.3.value`."""
     return f"{path}.{key}" if path else str(key)
@@ -80,7 +84,7 @@ def _walk(data: Any, max_depth: int) -> Iterator[tuple[str, str, str]]:
                 yield path, NOT_FINITE, "Numbers must be finite."
         elif isinstance(value, dict | list):
             if depth > max_depth:
-                yield path, MAX_DEPTH, f"JSON may nest at most {max_depth} levels."
+                yield path, MAX_DEPTH, _too_deep(max_depth)
                 continue
             pairs = value.items() if isinstance(value, dict) else enumerate(value)
             for key, child in pairs:
@@ -132,16 +136,8 @@ class BoundedJSONParser(parsers.BaseParser):
             text = raw.decode(encoding)
             data = json.loads(text, parse_constant=_refuse_constant)
         except RecursionError:
-            raise ValidationError(
-                {
-                    "non_field_errors": [
-                        ErrorDetail(
-                            f"JSON may nest at most {settings.API_MAX_JSON_DEPTH} levels.",
-                            code=MAX_DEPTH,
-                        )
-                    ]
-                }
-            ) from None
+            too_deep = ErrorDetail(_too_deep(settings.API_MAX_JSON_DEPTH), code=MAX_DEPTH)
+            raise ValidationError({"non_field_errors": [too_deep]}) from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise ParseError(f"JSON parse error - {exc}") from None
         check_decoded(data, settings.API_MAX_JSON_DEPTH)

@@ -18,6 +18,7 @@ from rest_framework.serializers import ListSerializer
 
 from audits import errors as domain_errors
 from audits.api import fields as _touchpoint_fields  # noqa: F401 - its codes, walked below
+from audits.api import throttling as _throttling  # noqa: F401 - AccountLocked, walked below
 from audits.api.parsers import BODY_CODES
 from audits.dates import OUT_OF_RANGE
 from audits.images import RejectionCode
@@ -66,7 +67,6 @@ def _emitted_codes() -> list[str]:
             if isinstance(code, str) and not name.startswith("Base"):
                 codes.add(code)
     codes.add("unique")  # UniqueValidator and UniqueFor*Validator pass it at raise time
-    codes.add("account_locked")  # audits/api/throttling.py AccountLocked, a sign-in's 429
     codes |= set(JWT_CODES) | set(typing.get_args(RejectionCode)) | {OUT_OF_RANGE}
     codes |= set(BODY_CODES)
     return sorted(codes)

@@ -49,13 +49,19 @@ class SignInAddressThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
+def requested_username(request) -> str:
+    """The username a sign-in body names, or "" when it names none (or not as text)."""
+    username = request.data.get("username") if hasattr(request.data, "get") else None
+    return username if isinstance(username, str) else ""
+
+
 class SignInUsernameThrottle(SimpleRateThrottle):
     """Sign-in attempts per username, whatever address they come from."""
 
     scope = "sign_in_username"
 
     def get_cache_key(self, request, view) -> str | None:
-        username = request.data.get("username") if hasattr(request.data, "get") else None
-        if not isinstance(username, str) or not username:
+        username = requested_username(request)
+        if not username:
             return None
         return self.cache_format % {"scope": self.scope, "ident": username_digest(username)}
