@@ -18,7 +18,7 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.api.base import ScopedView, requested_brand
-from audits.api.fields import DATABASE_ID
+from audits.api.fields import DATABASE_ID, StrictCharField
 from audits.api.pagination import Pagination
 from audits.api.permissions import ReadsBenchmarks, ReadsCalibration
 from audits.api.schema import error_response
@@ -36,7 +36,7 @@ MAX_COMPARED = 20
 
 class LeagueRowSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Branch, franchisee or region id.")
-    name = serializers.CharField()
+    name = StrictCharField()
     n = serializers.IntegerField(help_text="Counted audits in the period.")
     raw_mean = serializers.FloatField(help_text="Plain mean of the counted audits' scores.")
     fair_score = serializers.FloatField(
@@ -102,10 +102,10 @@ class LeaguePageSerializer(serializers.Serializer):
     previous = serializers.URLField(allow_null=True)
     results = LeagueRowSerializer(many=True)
     peers = PeersSerializer(help_text="Fair-score quartiles of all the level's units, unnamed.")
-    period = serializers.CharField()
+    period = StrictCharField()
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
     level = serializers.ChoiceField(choices=LEVELS)
-    dimension = serializers.CharField()
+    dimension = StrictCharField()
     built_at = serializers.DateTimeField()
 
 
@@ -120,7 +120,7 @@ class CompareFigureSerializer(serializers.Serializer):
 
 
 class TrendPointSerializer(serializers.Serializer):
-    period = serializers.CharField(help_text="A month key.")
+    period = StrictCharField(help_text="A month key.")
     fair_score = serializers.FloatField(allow_null=True, help_text="Null: not audited that month.")
     interval = serializers.ListField(child=serializers.FloatField(), allow_null=True)
     n = serializers.IntegerField()
@@ -128,7 +128,7 @@ class TrendPointSerializer(serializers.Serializer):
 
 class CompareBranchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = StrictCharField()
     overall = CompareFigureSerializer(allow_null=True)
     dimensions = serializers.DictField(
         child=CompareFigureSerializer(allow_null=True), help_text="By dimension key."
@@ -137,17 +137,17 @@ class CompareBranchSerializer(serializers.Serializer):
 
 
 class CompareSerializer(serializers.Serializer):
-    period = serializers.CharField()
+    period = StrictCharField()
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
-    dimensions = serializers.ListField(child=serializers.CharField())
-    months = serializers.ListField(child=serializers.CharField())
+    dimensions = serializers.ListField(child=StrictCharField())
+    months = serializers.ListField(child=StrictCharField())
     branches = CompareBranchSerializer(many=True)
 
 
 class FairSummarySerializer(serializers.Serializer):
     """A branch's fair score on its scorecard (null until a snapshot holds the branch)."""
 
-    period = serializers.CharField(help_text="The quarter of the latest snapshot.")
+    period = StrictCharField(help_text="The quarter of the latest snapshot.")
     fair_score = serializers.FloatField()
     interval = serializers.ListField(child=serializers.FloatField(), help_text="90% interval.")
     percentile = serializers.FloatField(help_text="Among the brand's branches, 100 = top.")
@@ -162,7 +162,7 @@ class CalibrationSerializer(serializers.Serializer):
     )
     interval = serializers.ListField(child=serializers.FloatField(), help_text="90% interval.")
     n = serializers.IntegerField(help_text="Audits the estimate rests on.")
-    period = serializers.CharField()
+    period = StrictCharField()
     period_kind = serializers.ChoiceField(choices=PeriodKind.choices)
 
 

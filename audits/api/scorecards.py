@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api.base import ScopedView
 from audits.api.benchmarks import FairSummarySerializer
-from audits.api.fields import SupportedDateField
+from audits.api.fields import StrictCharField, SupportedDateField
 from audits.services import scorecards as scorecard_services
 
 
@@ -32,11 +32,11 @@ class ScorecardQuerySerializer(serializers.Serializer):
 
 class ScorecardBranchSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.CharField()
+    name = StrictCharField()
 
 
 class ScorecardItemCountSerializer(serializers.Serializer):
-    item = serializers.CharField()
+    item = StrictCharField()
     count = serializers.IntegerField()
 
 
@@ -47,15 +47,15 @@ class ScorecardCriticalSerializer(serializers.Serializer):
 
 
 class ScorecardMonthSerializer(serializers.Serializer):
-    month = serializers.CharField(help_text="YYYY-MM, branch time.")
+    month = StrictCharField(help_text="YYYY-MM, branch time.")
     n = serializers.IntegerField()
     mean_overall = serializers.FloatField(allow_null=True)
     pass_rate = serializers.FloatField(allow_null=True)
 
 
 class ScorecardMissedSerializer(serializers.Serializer):
-    item = serializers.CharField()
-    text = serializers.CharField(allow_blank=True)
+    item = StrictCharField()
+    text = StrictCharField(allow_blank=True)
     share_earned = serializers.FloatField(help_text="Points earned / points possible, 0 to 1.")
     n = serializers.IntegerField(help_text="Audits in which the item was scored.")
 

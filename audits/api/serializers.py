@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.db import models
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from audits.api.fields import DatabaseIdField, SupportedDateTimeField
+from audits.api.fields import DatabaseIdField, StrictCharField, SupportedDateTimeField
 from audits.models import (
     Assignment,
     Branch,
@@ -24,14 +25,25 @@ from audits.models import (
 from audits.selectors import access_for
 from scoring.types import MAX_ITEMS, TEXT_MAX_LENGTH_LIMIT
 
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A model serializer whose text columns take JSON strings only (see StrictCharField)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
 # --- People and network ---------------------------------------------------------------------
 
 
 class MeSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    username = serializers.CharField()
+    username = StrictCharField()
     email = serializers.EmailField()
-    roles = serializers.ListField(child=serializers.CharField())
+    roles = serializers.ListField(child=StrictCharField())
     brands = serializers.ListField(child=serializers.IntegerField())
     franchisees = serializers.ListField(child=serializers.IntegerField())
 
@@ -46,26 +58,26 @@ class BrandChoiceMixin(serializers.Serializer):
     )
 
 
-class RegionSerializer(BrandChoiceMixin, serializers.ModelSerializer):
+class RegionSerializer(BrandChoiceMixin, StrictModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "name", "brand"]
         validators: list = []  # the brand is the caller's; the service checks the name
 
 
-class FranchiseeSerializer(BrandChoiceMixin, serializers.ModelSerializer):
+class FranchiseeSerializer(BrandChoiceMixin, StrictModelSerializer):
     class Meta:
         model = Franchisee
         fields = ["id", "name", "brand"]
         validators: list = []  # the brand is the caller's; the service checks the name
 
 
-class BranchSerializer(BrandChoiceMixin, serializers.ModelSerializer):
+class BranchSerializer(BrandChoiceMixin, StrictModelSerializer):
     """A branch; `franchisee` and `region` are ids the service resolves in the caller's brand."""
 
     franchisee = DatabaseIdField(source="franchisee_id")
     region = DatabaseIdField(source="region_id", required=False, allow_null=True)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    address = StrictCharField(required=False, allow_blank=True, max_length=500)
 
     class Meta:
         model = Branch
@@ -82,10 +94,8 @@ class BranchSerializer(BrandChoiceMixin, serializers.ModelSerializer):
         ]
 
 
-class ShopperSerializer(BrandChoiceMixin, serializers.ModelSerializer):
-    password = serializers.CharField(
-        write_only=True, max_length=128, style={"input_type": "password"}
-    )
+class ShopperSerializer(BrandChoiceMixin, StrictModelSerializer):
+    password = StrictCharField(write_only=True, max_length=128, style={"input_type": "password"})
     email = serializers.EmailField(required=False, allow_blank=True)  # the service defaults ""
 
     class Meta:
@@ -93,19 +103,19 @@ class ShopperSerializer(BrandChoiceMixin, serializers.ModelSerializer):
         fields = ["id", "username", "email", "password", "brand"]
 
 
-class RegionRefSerializer(serializers.ModelSerializer):
+class RegionRefSerializer(StrictModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "name"]
 
 
-class FranchiseeRefSerializer(serializers.ModelSerializer):
+class FranchiseeRefSerializer(StrictModelSerializer):
     class Meta:
         model = Franchisee
         fields = ["id", "name"]
 
 
-class BranchRefSerializer(serializers.ModelSerializer):
+class BranchRefSerializer(StrictModelSerializer):
     class Meta:
         model = Branch
         fields = ["id", "name", "address", "latitude", "longitude", "timezone"]
@@ -115,8 +125,8 @@ class BranchRefSerializer(serializers.ModelSerializer):
 
 
 class OptionSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
+    key = StrictCharField()
+    label = StrictCharField()
     points = serializers.FloatField(min_value=0, max_value=1)
 
 
@@ -126,13 +136,13 @@ class BandSerializer(serializers.Serializer):
 
 
 class ShowIfSerializer(serializers.Serializer):
-    item = serializers.CharField()
+    item = StrictCharField()
     equals = serializers.JSONField()
 
 
 class ItemSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    text = serializers.CharField()
+    key = StrictCharField()
+    text = StrictCharField()
     type = serializers.ChoiceField(choices=["yes_no", "scale", "choice", "number", "text", "photo"])
     weight = serializers.FloatField(default=1, min_value=0)
     critical = serializers.BooleanField(default=False)
@@ -164,9 +174,9 @@ class ItemSerializer(serializers.Serializer):
 
 
 class SectionSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    title = serializers.CharField()
-    dimension = serializers.CharField()
+    key = StrictCharField()
+    title = StrictCharField()
+    dimension = StrictCharField()
     weight = serializers.FloatField(allow_null=True, required=False)
     items = ItemSerializer(many=True)
 
@@ -174,8 +184,8 @@ class SectionSerializer(serializers.Serializer):
 class ChecklistInputSerializer(BrandChoiceMixin, serializers.Serializer):
     """Documents the body of POST /checklists/; scoring.checklist does the validating."""
 
-    template = serializers.CharField(help_text="Template name; its next version is published.")
-    title = serializers.CharField()
+    template = StrictCharField(help_text="Template name; its next version is published.")
+    title = StrictCharField()
     pass_mark = serializers.FloatField(default=80, min_value=0, max_value=100)
     critical_policy = serializers.ChoiceField(choices=["flag", "zero"], default="flag")
     sections = SectionSerializer(many=True)
@@ -185,9 +195,9 @@ class ChecklistSerializer(serializers.Serializer):
     """A published version as read back: the validated definition, numbered."""
 
     id = serializers.IntegerField()
-    template = serializers.CharField()
+    template = StrictCharField()
     version = serializers.IntegerField()
-    title = serializers.CharField()
+    title = StrictCharField()
     pass_mark = serializers.FloatField()
     critical_policy = serializers.ChoiceField(choices=["flag", "zero"])
     sections = SectionSerializer(many=True)
@@ -196,7 +206,7 @@ class ChecklistSerializer(serializers.Serializer):
 # --- Assignments ----------------------------------------------------------------------------
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(StrictModelSerializer):
     branch = BranchRefSerializer(read_only=True)
     checklist = serializers.IntegerField(source="checklist_id", read_only=True)
     shopper = serializers.IntegerField(source="shopper_id", read_only=True)
@@ -226,7 +236,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 class ReasonSerializer(serializers.Serializer):
     """Why a person changes an assignment's status; recorded with who and when."""
 
-    reason = serializers.CharField(max_length=1000, help_text="Shown in the assignment's history.")
+    reason = StrictCharField(max_length=1000, help_text="Shown in the assignment's history.")
 
 
 class SignInUnlockSerializer(serializers.Serializer):
@@ -234,14 +244,14 @@ class SignInUnlockSerializer(serializers.Serializer):
 
     shopper = serializers.IntegerField(source="user_id")
     unlocked_at = serializers.DateTimeField()
-    reason = serializers.CharField()
+    reason = StrictCharField()
 
 
 class AssignmentCreateSerializer(BrandChoiceMixin, serializers.Serializer):
     branch = DatabaseIdField()
     shopper = DatabaseIdField()
     checklist = DatabaseIdField(help_text="Checklist version id")
-    scenario = serializers.CharField(allow_blank=True, default="", max_length=5000)
+    scenario = StrictCharField(allow_blank=True, default="", max_length=5000)
     window_start = SupportedDateTimeField()
     window_end = SupportedDateTimeField()
 
@@ -262,10 +272,10 @@ class LocationSerializer(serializers.Serializer):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    item = serializers.CharField(max_length=100)
+    item = StrictCharField(max_length=100)
     value = serializers.JSONField(required=False, allow_null=True, default=None)
     na = serializers.BooleanField(default=False)
-    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    comment = StrictCharField(required=False, allow_blank=True, default="", max_length=5000)
 
 
 class SubmissionResubmitSerializer(serializers.Serializer):
@@ -301,10 +311,10 @@ class SubmissionCreateSerializer(SubmissionResubmitSerializer):
 class PhotoUploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC")
     client_id = serializers.UUIDField(help_text="Made on the phone; the same id is a retry.")
-    item = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    item = StrictCharField(required=False, allow_blank=True, default="", max_length=100)
 
 
-class OwnerPhotoSerializer(serializers.ModelSerializer):
+class OwnerPhotoSerializer(StrictModelSerializer):
     """A photo as a franchise owner reads it: no id the phone made, no EXIF evidence."""
 
     url = serializers.SerializerMethodField()
@@ -359,8 +369,8 @@ class PhotoEvidenceSerializer(OwnerPhotoSerializer):
 
 
 class ItemScoreSerializer(serializers.Serializer):
-    item = serializers.CharField()
-    section = serializers.CharField()
+    item = StrictCharField()
+    section = StrictCharField()
     earned = serializers.FloatField()
     possible = serializers.FloatField()
     # Documented as an enum so clients know every reason a point can be given or withheld.
@@ -369,9 +379,9 @@ class ItemScoreSerializer(serializers.Serializer):
     )
 
 
-class ScoreSerializer(serializers.ModelSerializer):
+class ScoreSerializer(StrictModelSerializer):
     overall = serializers.FloatField(allow_null=True)
-    critical_failures = serializers.ListField(child=serializers.CharField())
+    critical_failures = serializers.ListField(child=StrictCharField())
     sections = serializers.DictField(child=serializers.FloatField(allow_null=True))
     dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
     items = ItemScoreSerializer(many=True)
@@ -391,13 +401,13 @@ class ScoreSerializer(serializers.ModelSerializer):
 
 
 class AnswerSerializer(serializers.Serializer):
-    item = serializers.CharField()
+    item = StrictCharField()
     value = serializers.JSONField(allow_null=True)
     na = serializers.BooleanField()
-    comment = serializers.CharField(allow_blank=True)
+    comment = StrictCharField(allow_blank=True)
 
 
-class ShopperRefSerializer(serializers.ModelSerializer):
+class ShopperRefSerializer(StrictModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username"]
@@ -418,7 +428,7 @@ class AudienceListSerializer(serializers.ListSerializer):
         return out
 
 
-class AudienceSerializer(serializers.ModelSerializer):
+class AudienceSerializer(StrictModelSerializer):
     """The staff shape of a visit; `owner_variant` is what an owner reads of the same row.
 
     `for_reader` is the one place that decides, per visit, what the reader may learn: the
@@ -447,7 +457,7 @@ class AudienceSerializer(serializers.ModelSerializer):
         return cls.owner_variant
 
 
-class _VisitFields(serializers.ModelSerializer):
+class _VisitFields(StrictModelSerializer):
     """Fields every reader of a visit sees."""
 
     score = serializers.SerializerMethodField()
@@ -523,7 +533,7 @@ class _ReviewFields(serializers.Serializer):
         required=False,
         help_text="The highest severity of the report's signals; null until it is checked.",
     )
-    signal_codes = serializers.ListField(child=serializers.CharField(), required=False)
+    signal_codes = serializers.ListField(child=StrictCharField(), required=False)
     claimed_by = ShopperRefSerializer(required=False, allow_null=True)
 
 
@@ -549,7 +559,7 @@ class ShopperSubmissionSerializer(_VisitFields):
     shopper = ShopperRefSerializer(read_only=True, allow_null=True)
     photos = PhotoEvidenceSerializer(many=True, read_only=True)
     questions = serializers.ListField(
-        child=serializers.CharField(),
+        child=StrictCharField(),
         required=False,
         help_text="What the reviewer asked when returning the report (empty otherwise).",
     )
@@ -649,13 +659,13 @@ class AuditSerializer(AudienceSerializer, _ReviewFields, _AuditFields):
 class SignalSerializer(serializers.Serializer):
     """One integrity signal of a report (codes: docs/review.md)."""
 
-    code = serializers.CharField()
+    code = StrictCharField()
     severity = serializers.ChoiceField(choices=["low", "medium", "high"])
-    message = serializers.CharField()
+    message = StrictCharField()
     evidence = serializers.DictField(help_text="What tripped it: distances, times, ids.")
 
 
-class ReviewQueueRowSerializer(_ReviewFields, serializers.ModelSerializer):
+class ReviewQueueRowSerializer(_ReviewFields, StrictModelSerializer):
     """A report waiting for review: where, who, how risky, and whether someone holds it."""
 
     branch = BranchRefSerializer(source="assignment.branch", read_only=True)
@@ -688,7 +698,7 @@ class ReviewQueueRowSerializer(_ReviewFields, serializers.ModelSerializer):
 
 class ReviewActionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["release", "release_excluded", "return", "reject"])
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=1000,
         required=False,
         allow_blank=True,
@@ -696,7 +706,7 @@ class ReviewActionSerializer(serializers.Serializer):
         help_text="Required for every action but release.",
     )
     questions = serializers.ListField(
-        child=serializers.CharField(max_length=1000),
+        child=StrictCharField(max_length=1000),
         required=False,
         max_length=20,
         default=list,

@@ -21,6 +21,7 @@ from audits import selectors
 from audits.api import serializers as s
 from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
 from audits.api.fields import DatabaseIdFilter, SupportedIsoDateTimeFilter
+from audits.api.filtering import StrictFilterSet
 from audits.api.parsers import BoundedMultiPartParser
 from audits.api.permissions import (
     IsHeadOffice,
@@ -174,7 +175,7 @@ class ChecklistViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
         )
 
 
-class AssignmentFilter(filters.FilterSet):
+class AssignmentFilter(StrictFilterSet):
     status = filters.MultipleChoiceFilter(choices=AssignmentStatus.choices)
 
     class Meta:
@@ -268,7 +269,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(self.get_serializer(assignment).data)
 
 
-class SubmissionFilter(filters.FilterSet):
+class SubmissionFilter(StrictFilterSet):
     status = filters.MultipleChoiceFilter(choices=SubmissionStatus.choices)
 
     class Meta:
@@ -424,7 +425,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         return self._read_back(submission)
 
 
-class AuditFilter(filters.FilterSet):
+class AuditFilter(StrictFilterSet):
     """`?assignment__branch=`, `?started_at__gte=` and `?started_at__lt=` (years 2000-2100)."""
 
     assignment__branch = DatabaseIdFilter(field_name="assignment__branch")
@@ -446,7 +447,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceVie
     read_selector = selectors.audits_visible_to
 
 
-class ReviewQueueFilter(filters.FilterSet):
+class ReviewQueueFilter(StrictFilterSet):
     """`?risk=` (repeatable), `?branch=`, `?shopper=`."""
 
     risk = filters.MultipleChoiceFilter(choices=Risk.choices)

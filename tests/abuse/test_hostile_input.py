@@ -349,3 +349,42 @@ def test_a_page_size_that_is_not_a_positive_integer_is_400(world, page_size):
 def test_a_page_size_above_200_serves_200_rows(world):
     response = client_for(world.hq).get("/api/v1/regions/?page_size=5000")
     assert response.status_code == 200
+
+
+# --- What schemathesis found (tests/contract/test_schemathesis.py) ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/audits/", "started_at__lt"),
+        ("/api/v1/audits/", "started_at__gte"),
+        ("/api/v1/audits/", "assignment__branch"),
+        ("/api/v1/review-queue/", "branch"),
+        ("/api/v1/review-queue/", "shopper"),
+    ],
+)
+def test_a_filter_sent_empty_is_400_not_an_unfiltered_list(world, path, parameter):
+    """django-filter read `?started_at__lt=` as no filter at all and answered every row."""
+    response = client_for(world.hq).get(f"{path}?{parameter}=")
+    assert _errors(response, 400)[parameter]["code"] == "blank"
+
+
+@pytest.mark.parametrize("name", [0, 1.5, True, ["Kent"], {"n": 1}])
+@pytest.mark.parametrize("path", ["/api/v1/regions/", "/api/v1/franchisees/"])
+def test_a_name_that_is_not_a_string_is_400_and_stores_nothing(world, path, name):
+    """DRF's CharField stored `0` as "0"; the schema says string."""
+    before = client_for(world.hq).get(path).json()["count"]
+    response = client_for(world.hq).post(path, {"name": name}, format="json")
+    assert _errors(response, 400)["name"]["code"] == "invalid"
+    assert client_for(world.hq).get(path).json()["count"] == before
+
+
+def test_a_reason_that_is_not_a_string_is_400(world):
+    pending = Assignment.objects.filter(pk=world.assignment.pk)
+    pending.update(status=AssignmentStatus.OFFERED)
+    response = client_for(world.shopper).post(
+        f"/api/v1/assignments/{world.assignment.pk}/decline/", {"reason": 12}, format="json"
+    )
+    assert _errors(response, 400)["reason"]["code"] == "invalid"
+    assert pending.get().status == AssignmentStatus.OFFERED
