@@ -242,6 +242,10 @@ REST_FRAMEWORK = {
     # is the way to explore the API by hand).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # No OPTIONS metadata: the OpenAPI document describes every operation, and DRF's OPTIONS
+    # answer (field lists, undocumented) is a second description that drifts from it. OPTIONS
+    # is a 405 in the error shape; CORS preflights are answered by django-cors-headers first.
+    "DEFAULT_METADATA_CLASS": None,
     # Throttling (below): only the operations that name a scope are throttled.
     "DEFAULT_THROTTLE_RATES": {
         "sign_in_username": os.environ.get("THROTTLE_SIGN_IN_USERNAME", "10/min"),
