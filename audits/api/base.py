@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ErrorDetail, MethodNotAllowed, ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
@@ -66,8 +66,16 @@ class ScopedView(APIView):
         return [UserScopeThrottle(scope)] if scope else []
 
     def initial(self, request: Request, *args, **kwargs) -> None:
-        """Refuse a query string the database could not compare (NUL, lone surrogates), as a
-        400 naming the parameter, before any filter sends it to PostgreSQL."""
+        """Refuse a method the route does not have (405) before sign-in and permissions, and
+        a query string the database could not compare (NUL, lone surrogates) as a 400 naming
+        the parameter, before any filter sends it to PostgreSQL.
+
+        DRF checks permissions first, so `DELETE /assignments/1/` answered a shopper 403
+        ("only head office") for an operation that exists for nobody (schemathesis's
+        unexpected-method cases found it); a 405 with `Allow` is the true answer.
+        """
+        if not self._has_method(request.method):
+            raise MethodNotAllowed(request.method)
         problems = {}
         for name, values in request.query_params.lists():
             for value in (name, *values):
@@ -77,6 +85,12 @@ class ScopedView(APIView):
         if problems:
             raise ValidationError(problems)
         super().initial(request, *args, **kwargs)
+
+    def _has_method(self, method: str) -> bool:
+        name = method.lower()
+        if name == "options" and self.metadata_class is None:
+            return False  # settings: no OPTIONS metadata, the schema describes the API
+        return name in self.http_method_names and hasattr(self, name)
 
     def acting_brand(self, fields: dict | None = None) -> Brand:
         """The brand a head-office write goes into; takes `brand` out of `fields`."""

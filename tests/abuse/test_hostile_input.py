@@ -388,3 +388,23 @@ def test_a_reason_that_is_not_a_string_is_400(world):
     )
     assert _errors(response, 400)["reason"]["code"] == "invalid"
     assert pending.get().status == AssignmentStatus.OFFERED
+
+
+@pytest.mark.parametrize("role", ["anonymous", "shopper", "owner_a", "reviewer", "hq"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("DELETE", "/api/v1/assignments/{assignment}/"),
+        ("PUT", "/api/v1/regions/"),
+        ("TRACE", "/api/v1/branches/"),
+        ("PATCH", "/api/v1/submissions/"),
+    ],
+)
+def test_a_method_the_route_does_not_have_is_405_for_everyone(world, role, method, path):
+    """Permissions came first: a shopper was told 403 "only head office" (and a stranger
+    401) for an operation that exists for nobody."""
+    client = Client() if role == "anonymous" else client_for(getattr(world, role))
+    url = path.format(assignment=world.assignment.pk)
+    response = client.generic(method, url)
+    assert _errors(response, 405)[None]["code"] == "method_not_allowed"
+    assert method not in response["Allow"]
