@@ -167,6 +167,9 @@ class Submission(models.Model):
     )
     received_at = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(null=True, blank=True)
+    # When the scoring message could not be published (the broker was down): the sweep sends
+    # such a submission at its next run, not SCORING_STUCK_AFTER later. Internal, never served.
+    send_failed_at = models.DateTimeField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     # Integrity (audits.services.integrity): computed once the report is complete.
     risk = models.CharField(max_length=10, choices=Risk.choices, blank=True)

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from audits import dispatch
@@ -254,21 +254,28 @@ def submission_score(*, submission_id: int) -> Score | None:
 
 
 def stuck_submission_ids(*, limit: int = 1000) -> list[int]:
-    """Submissions queued longer ago than SCORING_STUCK_AFTER: their message was lost."""
+    """Queued submissions whose message is gone: never published (`send_failed_at`, the
+    broker was down) or queued longer ago than SCORING_STUCK_AFTER (lost on the way)."""
     cutoff = timezone.now() - settings.SCORING_STUCK_AFTER
     return list(
-        Submission.objects.filter(status=SubmissionStatus.QUEUED, queued_at__lt=cutoff)
+        Submission.objects.filter(status=SubmissionStatus.QUEUED)
+        .filter(Q(queued_at__lt=cutoff) | Q(send_failed_at__isnull=False))
         .order_by("queued_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
 def stuck_submissions_resend() -> int:
-    """Send again, in batches, the submissions queued too long ago (lost messages)."""
+    """Send again, in batches, the submissions whose message is gone; each batch sent
+    clears its flags (a send that fails raises, and the flags stay for the next sweep)."""
     ids = stuck_submission_ids()
     size = BACKLOG_BATCH_SIZE
     for start in range(0, len(ids), size):
-        dispatch.send(dispatch.SCORE_BACKLOG, ids[start : start + size])
+        batch = ids[start : start + size]
+        dispatch.send(dispatch.SCORE_BACKLOG, batch)
+        Submission.objects.filter(pk__in=batch, send_failed_at__isnull=False).update(
+            send_failed_at=None
+        )
     if ids:
         logger.warning("re-sent %d stuck submission(s) for scoring", len(ids))
     return len(ids)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from audits import dispatch
@@ -301,20 +301,23 @@ def submission_queue_for_scoring(*, submission: Submission) -> None:
     """
     now = timezone.now()
     Submission.objects.filter(pk=submission.pk).update(
-        status=SubmissionStatus.QUEUED, queued_at=now
+        status=SubmissionStatus.QUEUED, queued_at=now, send_failed_at=None
     )
     submission.status = SubmissionStatus.QUEUED
     submission.queued_at = now
+    submission.send_failed_at = None
     submission_id = submission.pk
     transaction.on_commit(lambda: _send_for_scoring(submission_id))
 
 
 def _send_for_scoring(submission_id: int) -> None:
-    """Publish the scoring task; a broker outage is logged, not turned into a 500.
+    """Publish the scoring task; a broker outage is logged and flagged, not turned into a 500.
 
     This runs after the commit: the submission is already stored and queued, so failing the
-    request would tell the phone that a saved visit was lost. The periodic sweep
-    (`requeue_stuck_submissions`) sends it once the broker is back.
+    request would tell the phone that a saved visit was lost. The failed send is recorded on
+    the row (`send_failed_at`), and the periodic sweep (`requeue_stuck_submissions`, every
+    SCORING_SWEEP_SECONDS) sends flagged rows at its first run once the broker is back,
+    without waiting SCORING_STUCK_AFTER as it does for messages lost without a trace.
     """
     try:
         dispatch.send(dispatch.SCORE_SUBMISSION, submission_id)
@@ -324,6 +327,18 @@ def _send_for_scoring(submission_id: int) -> None:
             submission_id,
             exc_info=True,
         )
+        _flag_send_failed(submission_id)
+
+
+def _flag_send_failed(submission_id: int) -> None:
+    """Mark a queued submission whose message was not published (best effort: a database
+    that is down too leaves it to the SCORING_STUCK_AFTER rule, which needs no flag)."""
+    try:
+        Submission.objects.filter(pk=submission_id, status=SubmissionStatus.QUEUED).update(
+            send_failed_at=timezone.now()
+        )
+    except DatabaseError:
+        logger.warning("could not flag submission %s as unsent", submission_id, exc_info=True)
 
 
 def _version_of(submission: Submission) -> SubmissionVersion:
