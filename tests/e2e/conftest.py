@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -148,38 +149,45 @@ class CeleryWorker:
             pass
 
 
-@pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
-    """One worker for the whole e2e run, on a queue nobody else uses, against the test DB."""
-    url = broker_url()
-    reason = _broker_unreachable(url)
-    if reason:
-        _unavailable(f"the Celery broker at {url} ({reason}); set TEST_CELERY_BROKER_URL")
-    with django_db_blocker.unblock():
-        database_url = test_database_url()
-    token = uuid.uuid4().hex[:12]
-    queue = f"touchpoint-e2e-{token}"
-    hostname = f"e2e-{token}@%h"
-    log_dir = Path(tempfile.mkdtemp(prefix="touchpoint-e2e-worker-"))
-    log_path = log_dir / "worker.log"
-    env = {
+def worker_env(*, broker: str, queue: str, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a Celery process (worker or beat) of these tests: the test
+    database, a broker and queue of the test's, this run's media and secret; `extra` on top."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "backend.settings",
         "DATABASE_URL": database_url,
         # No idle connection survives a task: nothing lingers when pytest drops the test DB.
         "CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": url,
+        "CELERY_BROKER_URL": broker,
         "CELERY_QUEUE": queue,
         "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
         "STORAGE_BACKEND": "filesystem",
         "SECRET_KEY": django_settings.SECRET_KEY,
         "LOG_LEVEL": "INFO",
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
+
+
+def _celery_process(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
     celery = Path(sys.executable).with_name("celery")
-    command = [
-        str(celery),
-        "--app=backend",
+    with log_path.open("wb") as log_file:
+        return subprocess.Popen(
+            [str(celery), "--app=backend", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def start_worker(
+    *, broker: str, queue: str, database_url: str, log_path: Path, **extra_env: str
+) -> CeleryWorker:
+    """A solo `celery worker` on `queue`, ready (its log says so) when this returns."""
+    token = uuid.uuid4().hex[:12]
+    hostname = f"e2e-{token}@%h"
+    args = [
         "worker",
         f"--queues={queue}",
         f"--hostname={hostname}",
@@ -191,19 +199,56 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
         "--without-gossip",
         "--without-heartbeat",
     ]
-    with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
-        )
+    env = worker_env(broker=broker, queue=queue, database_url=database_url, **extra_env)
     worker = CeleryWorker(
-        process=process,
+        process=_celery_process(args, env, log_path),
         queue=queue,
         hostname=hostname.replace("%h", ""),
-        broker_url=url,
+        broker_url=broker,
         log_path=log_path,
     )
     try:
         worker.wait_for_log(r"\bready\.", timeout=WORKER_START_TIMEOUT)
+    except BaseException:
+        worker.stop()
+        raise
+    return worker
+
+
+def start_beat(
+    *, broker: str, queue: str, database_url: str, directory: Path, **extra_env: str
+) -> CeleryWorker:
+    """`celery beat` sending the project's schedule to `queue`; its schedule file and log in
+    `directory`. (A CeleryWorker for its log and stop; it consumes nothing.)"""
+    log_path = directory / "beat.log"
+    args = ["beat", "--loglevel=info", f"--schedule={directory / 'beat-schedule'}"]
+    env = worker_env(broker=broker, queue=queue, database_url=database_url, **extra_env)
+    beat = CeleryWorker(
+        process=_celery_process(args, env, log_path),
+        queue=queue,
+        hostname="beat",
+        broker_url=broker,
+        log_path=log_path,
+    )
+    beat.wait_for_log(r"beat: Starting", timeout=WORKER_START_TIMEOUT)
+    return beat
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker) -> Iterator[CeleryWorker]:
+    """One worker for the whole e2e run, on a queue nobody else uses, against the test DB."""
+    url = broker_url()
+    reason = _broker_unreachable(url)
+    if reason:
+        _unavailable(f"the Celery broker at {url} ({reason}); set TEST_CELERY_BROKER_URL")
+    with django_db_blocker.unblock():
+        database_url = test_database_url()
+    queue = f"touchpoint-e2e-{uuid.uuid4().hex[:12]}"
+    log_dir = Path(tempfile.mkdtemp(prefix="touchpoint-e2e-worker-"))
+    worker = start_worker(
+        broker=url, queue=queue, database_url=database_url, log_path=log_dir / "worker.log"
+    )
+    try:
         yield worker
     finally:
         worker.stop()
@@ -246,17 +291,30 @@ def publishing_to(broker: str, queue: str) -> Iterator[None]:
 
 
 @pytest.fixture
-def celery_publishing(celery_worker: CeleryWorker, settings) -> Iterator[CeleryWorker]:
-    """The web side (live server and test code) publishes to the worker's broker and queue.
+def web_publishing(settings):
+    """`with web_publishing(broker, queue):` the web side (live server and test code)
+    publishes to that broker and queue, Celery's configuration and Django's settings alike.
 
     `publishing_to` is entered before the Django settings change: it saves Celery's
     configuration to restore, and a configuration not read yet would otherwise be read from
     the changed settings, leaving the rest of the suite publishing to a broker that is gone.
     """
-    with publishing_to(celery_worker.broker_url, celery_worker.queue):
-        settings.CELERY_BROKER_URL = celery_worker.broker_url
-        settings.CELERY_TASK_ALWAYS_EAGER = False
-        settings.CELERY_TASK_DEFAULT_QUEUE = celery_worker.queue
+
+    @contextmanager
+    def publishing(broker: str, queue: str) -> Iterator[None]:
+        with publishing_to(broker, queue):
+            settings.CELERY_BROKER_URL = broker
+            settings.CELERY_TASK_ALWAYS_EAGER = False
+            settings.CELERY_TASK_DEFAULT_QUEUE = queue
+            yield
+
+    return publishing
+
+
+@pytest.fixture
+def celery_publishing(celery_worker: CeleryWorker, web_publishing) -> Iterator[CeleryWorker]:
+    """The web side publishes to the session worker's broker and queue."""
+    with web_publishing(celery_worker.broker_url, celery_worker.queue):
         yield celery_worker
 
 
@@ -266,14 +324,139 @@ def broker_outage(celery_publishing: CeleryWorker):
     return lambda: publishing_to(UNREACHABLE_BROKER_URL, celery_publishing.queue)
 
 
+# --- A Redis of the test's own ------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class RedisServer:
+    """A `redis-server` this test starts, stops and starts again on the same port.
+
+    Like the production one (docker-compose.yml: `--appendonly yes`), it keeps what it holds
+    across a restart in an append-only file, so messages queued before an outage survive it.
+    The machine's Redis is never touched.
+    """
+
+    directory: Path
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            shutil.which("redis-server") or "redis-server",
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--dir", str(self.directory),
+            "--appendonly", "yes",
+            "--appendfsync", "always",
+            "--save", "",
+            "--logfile", str(self.directory / "redis.log"),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while _broker_unreachable(self.url):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                log = (self.directory / "redis.log").read_text(errors="replace")
+                pytest.fail(f"redis-server on port {self.port} did not start:\n{log[-3000:]}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM: the append-only file is flushed), as a restart does."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+@pytest.fixture
+def own_redis(tmp_path) -> Iterator[RedisServer]:
+    """A running Redis of this test's own, on a free port; stopped at the end whatever
+    state the test left it in."""
+    if shutil.which("redis-server") is None:
+        _unavailable("redis-server (apt-get install redis-server) for a broker of the test's own")
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    server = RedisServer(directory)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def e2e_database_url(django_db_blocker) -> str:
+    """The test database's URL, for a process or connection of the test's own."""
+    with django_db_blocker.unblock():
+        return test_database_url()
+
+
+@pytest.fixture
+def shared_broker() -> str:
+    """The e2e tests' database of the machine's Redis, checked: for tests that need a broker
+    but do not stop it (a queue of their own keeps them apart)."""
+    url = broker_url()
+    reason = _broker_unreachable(url)
+    if reason:
+        _unavailable(f"the Celery broker at {url} ({reason}); set TEST_CELERY_BROKER_URL")
+    return url
+
+
+@pytest.fixture
+def celery_processes(e2e_database_url, tmp_path):
+    """`start(kind, broker, queue, **env)`: a worker or beat of this test, stopped at its end.
+
+    For tests that kill, slow or reconfigure a worker: the session's worker is left alone.
+    """
+    database_url = e2e_database_url
+    started: list[CeleryWorker] = []
+
+    def start(kind: str, *, broker: str, queue: str, **env: str) -> CeleryWorker:
+        directory = tmp_path / f"{kind}-{len(started)}"
+        directory.mkdir()
+        common = {
+            "broker": broker,
+            "queue": queue,
+            "database_url": env.pop("DATABASE_URL", database_url),
+        }
+        if kind == "beat":
+            process = start_beat(directory=directory, **common, **env)
+        else:
+            process = start_worker(log_path=directory / "worker.log", **common, **env)
+        started.append(process)
+        return process
+
+    start.started = started  # for the failure report's logs
+    yield start
+    for process in reversed(started):
+        process.stop()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Attach the worker's log to a failing e2e test's report: the other half of the story."""
     outcome = yield
     report = outcome.get_result()
-    worker = item.funcargs.get("celery_worker") if hasattr(item, "funcargs") else None
-    if report.failed and worker is not None:
+    funcargs = getattr(item, "funcargs", {})
+    if not report.failed:
+        return
+    worker = funcargs.get("celery_worker")
+    if worker is not None:
         report.sections.append(("celery worker log", worker.log()[-20000:]))
+    for process in getattr(funcargs.get("celery_processes"), "started", []):
+        report.sections.append((f"celery {process.hostname} log", process.log()[-12000:]))
 
 
 # --- HTTP -----------------------------------------------------------------------------------

@@ -9,43 +9,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from unittest import mock
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
 from audits.models import Role, Score, Submission, SubmissionStatus
-from audits.services.submissions import submission_create
 from audits.tasks import score_submission
 from backend.celery import app
-from support.factories import PASSWORD, AssignmentFactory, MembershipFactory, good_answers
+from support.factories import PASSWORD, AssignmentFactory, MembershipFactory
 from support.helpers import submission_body
+from support.pipeline_builders import queued_without_message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def _queued_without_message(assignment):
-    """Store a complete submission, but drop the task its commit would have published.
-
-    That is what a web process killed between commit and publish leaves behind: the row is
-    `queued` and no message for it exists anywhere.
-    """
-    started = timezone.now() - timedelta(hours=2)
-    with mock.patch.object(transaction, "on_commit") as on_commit:
-        submission, created = submission_create(
-            shopper=assignment.shopper,
-            assignment=assignment,
-            client_id=uuid.uuid4(),
-            started_at=started,
-            finished_at=started + timedelta(minutes=25),
-            answers=good_answers(),
-        )
-    assert created
-    assert on_commit.called, "the service no longer publishes on commit: this test is stale"
-    submission.refresh_from_db()
-    assert submission.status == SubmissionStatus.QUEUED
-    return submission
 
 
 def _assignment():
@@ -67,10 +42,10 @@ def _drain(worker) -> None:
 
 def test_a_lost_message_is_found_by_the_sweep_and_scored_once(celery_publishing):
     worker = celery_publishing
-    stuck = _queued_without_message(_assignment())
+    stuck = queued_without_message(_assignment())
     Submission.objects.filter(pk=stuck.pk).update(queued_at=timezone.now() - timedelta(hours=1))
     # Queued a moment ago: its message may still be on its way, so the sweep leaves it alone.
-    recent = _queued_without_message(_assignment())
+    recent = queued_without_message(_assignment())
 
     _drain(worker)
     assert Submission.objects.get(pk=stuck.pk).status == SubmissionStatus.QUEUED
@@ -97,7 +72,7 @@ def test_a_lost_message_is_found_by_the_sweep_and_scored_once(celery_publishing)
 
 def test_the_same_scoring_task_delivered_twice_leaves_one_score(celery_publishing):
     worker = celery_publishing
-    submission = _queued_without_message(_assignment())
+    submission = queued_without_message(_assignment())
 
     task_ids = [str(uuid.uuid4()), str(uuid.uuid4())]
     for task_id in task_ids:
@@ -131,10 +106,8 @@ def test_a_broker_outage_at_commit_is_still_a_201_and_the_sweep_scores_it_later(
     assert Submission.objects.get(pk=submission_id).status == SubmissionStatus.QUEUED
     assert not Score.objects.exists()
 
-    # Minutes later the broker is back and beat runs the sweep.
-    Submission.objects.filter(pk=submission_id).update(
-        queued_at=timezone.now() - timedelta(hours=1)
-    )
+    # The broker is back and beat runs the sweep: the failed send flagged the submission,
+    # so this first sweep sends it (it does not wait SCORING_STUCK_AFTER).
     sweep_id = str(uuid.uuid4())
     app.send_task("audits.tasks.requeue_stuck_submissions", queue=worker.queue, task_id=sweep_id)
     worker.wait_for_log(rf"requeue_stuck_submissions\[{sweep_id}\] succeeded in \S+: 1$")

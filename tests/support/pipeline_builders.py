@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from audits.models import Submission
+import uuid
+from datetime import timedelta
+from unittest import mock
+
+from django.db import transaction
+from django.utils import timezone
+
+from audits.models import Submission, SubmissionStatus
+from audits.services.submissions import submission_create
+from support.factories import good_answers
 from support.helpers import new_assignment, stored_submission
 
 
@@ -15,3 +24,26 @@ def queued_submission(world, *, branch=None, answers=None) -> Submission:
 
 def queued_backlog(world, count: int) -> list[int]:
     return [queued_submission(world).pk for _ in range(count)]
+
+
+def queued_without_message(assignment) -> Submission:
+    """Store a complete submission, but drop the task its commit would have published.
+
+    That is what a web process killed between commit and publish leaves behind: the row is
+    `queued` and no message for it exists anywhere.
+    """
+    started = timezone.now() - timedelta(hours=2)
+    with mock.patch.object(transaction, "on_commit") as on_commit:
+        submission, created = submission_create(
+            shopper=assignment.shopper,
+            assignment=assignment,
+            client_id=uuid.uuid4(),
+            started_at=started,
+            finished_at=started + timedelta(minutes=25),
+            answers=good_answers(),
+        )
+    assert created
+    assert on_commit.called, "the service no longer publishes on commit: this test is stale"
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.QUEUED
+    return submission
