@@ -61,6 +61,7 @@ from audits.services.photos import photo_store
 from audits.services.review import submission_claim, submission_review
 from audits.services.scoring import score_fields
 from audits.services.submissions import as_stored, location_columns, submission_fingerprint
+from audits.services.trail import trail_purge_brand
 from demo.bulk import insert_rows, set_column
 from demo.network import BranchPlan, plan_network
 from demo.pictures import receipt_jpeg, storefront_jpeg
@@ -879,6 +880,7 @@ def reset_demo(*, log: Callable[[str], None] = lambda _: None) -> dict[str, int]
                 ("branches", Branch.objects.filter(brand=brand)),
                 ("franchisees", Franchisee.objects.filter(brand=brand)),
             )
+            deleted["trail events"] += trail_purge_brand(brand.pk)
             for name, queryset in steps:
                 deleted[name] += queryset.delete()[1].get(queryset.model._meta.label, 0)
             brand.delete()

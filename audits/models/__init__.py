@@ -5,6 +5,7 @@ from .checklists import ChecklistTemplate, ChecklistVersion
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, SignInUnlock, User
 from .scores import Score
 from .settings import BrandSettings, BrandSettingsChange, RiskLevel
+from .trail import ActorRole, Event, EventKind, TrailIsAppendOnly
 from .visits import (
     COUNTED_STATUSES,
     RELEASED_STATUSES,
@@ -30,6 +31,7 @@ __all__ = [
     "REVIEW_QUEUE_STATUSES",
     "RISK_ORDER",
     "SCORED_STATUSES",
+    "ActorRole",
     "Answer",
     "Assignment",
     "AssignmentStatus",
@@ -42,6 +44,8 @@ __all__ = [
     "BrandSettingsChange",
     "ChecklistTemplate",
     "ChecklistVersion",
+    "Event",
+    "EventKind",
     "Franchisee",
     "Membership",
     "PeriodKind",
@@ -56,6 +60,7 @@ __all__ = [
     "SubmissionStatus",
     "SubmissionTransition",
     "SubmissionVersion",
+    "TrailIsAppendOnly",
     "User",
     "risk_rank",
 ]

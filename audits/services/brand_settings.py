@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.errors import InvalidInput
-from audits.models import Brand, BrandSettings, BrandSettingsChange, RiskLevel, User
+from audits.models import Brand, BrandSettings, BrandSettingsChange, EventKind, RiskLevel, User
+from audits.services import trail
 
 # What each number may be: (lowest, highest), in the unit its name says.
 BOUNDS: dict[str, tuple[int, int]] = {
@@ -82,4 +83,12 @@ def brand_settings_update(*, brand: Brand, by: User, changes: Mapping[str, Any])
     current.updated_by = by
     current.save()
     BrandSettingsChange.objects.create(brand=brand, by=by, at=current.updated_at, changes=altered)
+    trail.record(
+        EventKind.SETTINGS,
+        brand_id=brand.pk,
+        by=by,
+        before={name: old for name, (old, _) in altered.items()},
+        after={name: new for name, (_, new) in altered.items()},
+        at=current.updated_at,
+    )
     return current

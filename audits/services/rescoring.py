@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import QuerySet
 
-from audits.models import SCORED_STATUSES, Score, Submission
+from audits.models import SCORED_STATUSES, EventKind, Score, Submission, User
+from audits.services import trail
 from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from audits.services.scoring import (
     BACKLOG_BATCH_SIZE,
@@ -22,6 +23,7 @@ from audits.services.scoring import (
     checklists_by_version,
     score_fields,
     score_many,
+    score_summary,
     write_scores,
 )
 from scoring.types import Checklist
@@ -77,6 +79,8 @@ def rescore_batch(
     *,
     dry_run: bool = False,
     checklists: dict[int, Checklist] | None = None,
+    by: User | None = None,
+    reason: str = "",
 ) -> RescoreSummary:
     """Re-score the scored ones among `submission_ids` in one transaction.
 
@@ -87,12 +91,14 @@ def rescore_batch(
     """
     summary = RescoreSummary(dry_run=dry_run)
     with transaction.atomic():
-        checklist_of = dict(
+        locked = list(
             Submission.objects.select_for_update(of=("self",))
             .filter(pk__in=list(submission_ids), status__in=SCORED_STATUSES)
             .order_by("pk")
-            .values_list("pk", "assignment__checklist_id")
+            .values_list("pk", "assignment__checklist_id", "assignment__branch__brand_id")
         )
+        checklist_of = {pk: checklist_id for pk, checklist_id, _ in locked}
+        brand_of = {pk: brand_id for pk, _, brand_id in locked}
         if not checklist_of:
             return summary
         if checklists is None:
@@ -111,7 +117,19 @@ def rescore_batch(
         summary.rescored = len(scored)
         summary.changed = len(summary.changed_ids)
         if not dry_run:
-            write_scores(scored)
+            rows = write_scores(scored)
+            trail.record_all(
+                trail.event(
+                    EventKind.RESCORE,
+                    brand_id=brand_of[row.submission_id],
+                    by=by,
+                    submission_id=row.submission_id,
+                    reason=reason,
+                    before=score_summary(current.get(row.submission_id)),
+                    after=score_summary(row),
+                )
+                for row in rows
+            )
             # The brands' fair league tables are rebuilt (debounced) once these rows commit.
             benchmarks_refresh_on_commit(checklist_of)
     return summary
@@ -127,6 +145,7 @@ def rescore_submissions(
     *,
     dry_run: bool = False,
     batch_size: int = BACKLOG_BATCH_SIZE,
+    reason: str = "",
 ) -> RescoreSummary:
     """Re-score every scored submission of `submissions`, one transaction per batch.
 
@@ -141,7 +160,7 @@ def rescore_submissions(
     total = RescoreSummary(dry_run=dry_run)
     checklists: dict[int, Checklist] = {}
     for batch in _batches(ids, batch_size):
-        done = rescore_batch(batch, dry_run=dry_run, checklists=checklists)
+        done = rescore_batch(batch, dry_run=dry_run, checklists=checklists, reason=reason)
         total.rescored += done.rescored
         total.changed += done.changed
         total.changed_ids.extend(done.changed_ids)

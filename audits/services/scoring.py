@@ -31,10 +31,12 @@ from audits.models import (
     Assignment,
     AssignmentStatus,
     ChecklistVersion,
+    EventKind,
     Score,
     Submission,
     SubmissionStatus,
 )
+from audits.services import trail
 from audits.services.integrity import signals_record
 from audits.services.review import auto_release
 from scoring.engine import ENGINE_VERSION, result_to_dict, score
@@ -153,6 +155,18 @@ def write_scores(scored: Sequence[ScoredSubmission]) -> list[Score]:
     return Score.objects.bulk_create(rows)
 
 
+def score_summary(score: Score | None) -> dict:
+    """What a trail event keeps of a score: the figures a reader compares, not every item."""
+    if score is None:
+        return {}
+    return {
+        "overall": None if score.overall is None else float(score.overall),
+        "passed": score.passed,
+        "revision": score.revision,
+        "engine_version": score.engine_version,
+    }
+
+
 # --- Claiming and scoring queued submissions ------------------------------------------------
 
 
@@ -197,16 +211,30 @@ def score_backlog(submission_ids: Iterable[int]) -> list[Score]:
         claimed = _claim_queued(ids)
         if not claimed:
             return []
-        checklist_of_assignment = dict(
-            Assignment.objects.filter(pk__in=claimed.values()).values_list("id", "checklist_id")
-        )
+        assignments = {
+            pk: (checklist_id, brand_id)
+            for pk, checklist_id, brand_id in Assignment.objects.filter(
+                pk__in=claimed.values()
+            ).values_list("id", "checklist_id", "branch__brand_id")
+        }
         scored = score_many(
             {
-                submission_id: checklist_of_assignment[assignment_id]
+                submission_id: assignments[assignment_id][0]
                 for submission_id, assignment_id in claimed.items()
             }
         )
         rows = write_scores(scored)
+        trail.record_all(
+            trail.event(
+                EventKind.STATUS,
+                brand_id=assignments[claimed[row.submission_id]][1],
+                by=None,
+                submission_id=row.submission_id,
+                before={"status": SubmissionStatus.QUEUED},
+                after={"status": SubmissionStatus.SCORED, **score_summary(row)},
+            )
+            for row in rows
+        )
         Assignment.objects.filter(pk__in=claimed.values()).update(status=AssignmentStatus.SCORED)
         # Complete and scored: checked for integrity, then released at once if the brand's
         # rule lets its risk through (which schedules the league-table refresh), else queued

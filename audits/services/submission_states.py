@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audits.errors import InvalidTransition
-from audits.models import Submission, SubmissionStatus, SubmissionTransition, User
+from audits.models import EventKind, Submission, SubmissionStatus, SubmissionTransition, User
+from audits.services import trail
 
 S = SubmissionStatus
 REVIEWABLE = (S.SCORED, S.IN_REVIEW)
@@ -62,9 +63,11 @@ def move(
     the lifecycle lacks or a row changed between the read and the update.
     """
     with transaction.atomic():
-        current = (
-            Submission.objects.filter(pk=submission_id).values_list("status", flat=True).first()
-        )
+        current, brand_id, shopper_id = (
+            Submission.objects.filter(pk=submission_id)
+            .values_list("status", "assignment__branch__brand_id", "shopper_id")
+            .first()
+        ) or (None, None, None)
         if (current, to) not in TRANSITIONS:
             raise refused(current, to)
         rows = Submission.objects.filter(pk=submission_id, status=current)
@@ -75,7 +78,22 @@ def move(
         SubmissionTransition.objects.create(
             submission_id=submission_id, from_status=current, to_status=to, by=by, reason=reason
         )
+        trail.record(
+            _kind(current, to),
+            brand_id=brand_id,
+            by=by,
+            submission_id=submission_id,
+            shopper_id=shopper_id,
+            reason=reason,
+            before={"status": current},
+            after={"status": to},
+        )
     return current
+
+
+def _kind(before: str, to: str) -> str:
+    """A claim (or a take-over of a lapsed one) is its own kind; every other step a status."""
+    return EventKind.CLAIM if to == S.IN_REVIEW else EventKind.STATUS
 
 
 def move_many(ids: Iterable[int], before: str, to: str, *, reason: str, **fields) -> list[int]:
@@ -102,6 +120,24 @@ def move_many(ids: Iterable[int], before: str, to: str, *, reason: str, **fields
         SubmissionTransition.objects.bulk_create(
             SubmissionTransition(
                 submission_id=pk, from_status=before, to_status=to, at=now, reason=reason
+            )
+            for pk in moved
+        )
+        brands = dict(
+            Submission.objects.filter(pk__in=moved).values_list(
+                "pk", "assignment__branch__brand_id"
+            )
+        )
+        trail.record_all(
+            trail.event(
+                _kind(before, to),
+                brand_id=brands[pk],
+                by=None,
+                submission_id=pk,
+                reason=reason,
+                before={"status": before},
+                after={"status": to},
+                at=now,
             )
             for pk in moved
         )
