@@ -85,9 +85,9 @@ def test_the_model_refuses_to_change_or_delete_an_event(world):
 def test_postgresql_refuses_raw_sql_that_changes_or_deletes_an_event(world, sql):
     scored_submission(world)
     event = Event.objects.first()
-    with pytest.raises(IntegrityError, match="never changed or deleted"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [event.pk])
+    refused = pytest.raises(IntegrityError, match="never changed or deleted")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [event.pk])
     assert Event.objects.get(pk=event.pk).reason == ""
 
 
@@ -100,6 +100,6 @@ def test_a_brand_purge_deletes_that_brands_trail_only_and_the_guard_comes_back(w
     assert trail_purge_brand(other.pk) == 1
     assert Event.objects.filter(brand=world.brand).count() == kept
     if connection.vendor == "postgresql":
-        with pytest.raises(IntegrityError):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM audits_event")
+        refused = pytest.raises(IntegrityError)
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM audits_event")
