@@ -100,6 +100,13 @@ class InvalidTransition(Conflict):
     default_message = "This change is not allowed from the current state."
 
 
+class NotCorrectable(Conflict):
+    """A correction of a report that is not scored, in review or released (named in it)."""
+
+    default_code = "not_correctable"
+    default_message = "Only scored, in-review and released audits can be corrected."
+
+
 class AssignmentNotAccepted(Conflict):
     """A visit reported for an assignment its shopper never accepted."""
 

@@ -7,7 +7,7 @@ the engine stays a fast function of answers already known to be valid.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from scoring.checklist import valid_value_error
@@ -81,10 +81,14 @@ def visible_item_keys(checklist: Checklist, answers: Sequence[Answer]) -> set[st
     return compile_checklist(checklist).visible_keys(answers_by_key(answers))
 
 
-def validate_answers(checklist: Checklist, answers: Sequence[Answer]) -> dict[str, list[str]]:
+def validate_answers(
+    checklist: Checklist, answers: Sequence[Answer], *, na_by_staff: Collection[str] = ()
+) -> dict[str, list[str]]:
     """Every problem with `answers`, keyed by item key ("answers" for list-level problems).
 
-    An empty dict means the answers can be scored.
+    An empty dict means the answers can be scored. `na_by_staff` names items staff set to
+    N/A in a correction or an upheld appeal: N/A is theirs to give whatever the item allows
+    the shopper (an item that should not have counted is taken out of the score).
     """
     compiled = compile_checklist(checklist)
     errors: dict[str, list[str]] = {}
@@ -118,7 +122,7 @@ def validate_answers(checklist: Checklist, answers: Sequence[Answer]) -> dict[st
                 error(key, "answer required")
             continue
         if answer.na:
-            if not item.na_allowed:
+            if not item.na_allowed and key not in na_by_staff:
                 error(key, "N/A is not allowed for this item")
             if answer.value is not None:
                 error(key, "an N/A answer cannot also have a value")

@@ -719,3 +719,21 @@ class ReviewActionSerializer(serializers.Serializer):
         help_text="For return: when the shopper must have resubmitted (default: the brand's "
         "return_hours from now).",
     )
+
+
+# --- Corrections --------------------------------------------------------------------------------
+
+
+class CorrectionItemSerializer(serializers.Serializer):
+    item = StrictCharField(max_length=100, help_text="The checklist item's key.")
+    value = serializers.JSONField(
+        required=False, allow_null=True, default=None, help_text="The right answer."
+    )
+    na = serializers.BooleanField(
+        default=False, help_text="Take the item out of the score (staff may, on any item)."
+    )
+    reason = StrictCharField(max_length=1000, help_text="Why this answer is corrected.")
+
+
+class CorrectionSerializer(serializers.Serializer):
+    items = CorrectionItemSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)

@@ -34,11 +34,13 @@ from audits.api.schema import error_response
 from audits.models import Assignment, AssignmentStatus, Risk, Submission, SubmissionStatus
 from audits.services import assignments as assignment_services
 from audits.services import checklists as checklist_services
+from audits.services import corrections as correction_services
 from audits.services import organisation as organisation_services
 from audits.services import photos as photo_services
 from audits.services import review as review_services
 from audits.services import sign_in as sign_in_services
 from audits.services import submissions as submission_services
+from audits.services.corrections import ItemCorrection
 
 NOT_YOURS = error_response("Not found, or not the caller's to see")
 NOT_WAITING_FOR_REVIEW = error_response(
@@ -293,10 +295,17 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         "resubmit": selectors.submissions_writable_by,
         "claim": selectors.submissions_reviewed_by,
         "review": selectors.submissions_reviewed_by,
+        "corrections": selectors.submissions_reviewed_by,
     }
     extra_error_attrs = {
         "create": ["answers", "answers.<item key>"],
         "resubmit": ["answers", "answers.<item key>"],
+        "corrections": [
+            "items.<i>.item",
+            "items.<i>.value",
+            "items.<i>.reason",
+            "answers.<item key>",
+        ],
     }
 
     def get_permissions(self):
@@ -421,6 +430,25 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         data.is_valid(raise_exception=True)
         submission = review_services.submission_review(
             submission=self.get_object(), by=request.user, **data.validated_data
+        )
+        return self._read_back(submission)
+
+    @extend_schema(
+        request=s.CorrectionSerializer,
+        responses={
+            200: s.SubmissionSerializer,
+            409: error_response("Not scored, in review or released (code not_correctable)"),
+        },
+        summary="Correct answers of an audit, each with a reason; it is re-scored (staff)",
+    )
+    @action(detail=True, methods=["post"])
+    def corrections(self, request: Request, pk: str | None = None) -> Response:
+        data = s.CorrectionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = correction_services.submission_correct(
+            submission=self.get_object(),
+            by=request.user,
+            items=[ItemCorrection(**item) for item in data.validated_data["items"]],
         )
         return self._read_back(submission)
 

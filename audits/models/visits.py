@@ -261,12 +261,16 @@ class SubmissionVersion(models.Model):
 
 
 class Answer(models.Model):
+    """The current answer to one item; a correction keeps the one it replaces (AnswerVersion)
+    and counts up `version`."""
+
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="answers")
     item = models.CharField(max_length=100)
     value = models.JSONField(null=True, blank=True)
     na = models.BooleanField(default=False)
     comment = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ["submission", "position"]
@@ -276,6 +280,35 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item}={'N/A' if self.na else self.value!r}"
+
+
+class AnswerVersion(models.Model):
+    """An answer as it was before a correction replaced it: kept, never edited.
+
+    Keyed by submission and item (not by the Answer row, which a resubmission replaces), with
+    who replaced it, when and why; `version` is the replaced answer's (1 for the shopper's).
+    """
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="answer_versions"
+    )
+    item = models.CharField(max_length=100)
+    version = models.PositiveSmallIntegerField()
+    value = models.JSONField(null=True, blank=True)
+    na = models.BooleanField(default=False)
+    answered = models.BooleanField(default=True, help_text="False: the item had no answer.")
+    replaced_at = models.DateTimeField(default=timezone.now)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=1000)
+
+    class Meta:
+        ordering = ["submission", "item", "replaced_at", "id"]
+        indexes = [models.Index(fields=["submission", "item"])]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}.{self.item} v{self.version}"
 
 
 def _photo_storage():

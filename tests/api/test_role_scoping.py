@@ -583,6 +583,11 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: {"action": "release"},
         {"hq": 200, "reviewer": 200, "admin": 200},
     ),
+    ("post", "submissions/<pk>/corrections/"): (
+        lambda s: f"/api/v1/submissions/{s.sub_a1.pk}/corrections/",
+        lambda s: {"items": [{"item": "listened", "value": 3, "reason": "The recording."}]},
+        {"hq": 200, "reviewer": 200, "admin": 200},  # owners see it, but 404: not theirs to do
+    ),
     ("get", "submissions/<pk>/signals/"): (
         lambda s: f"/api/v1/submissions/{s.waiting.pk}/signals/",
         None,
