@@ -23,6 +23,8 @@ from .models import (
     Branch,
     Brand,
     ChecklistVersion,
+    Event,
+    EventKind,
     Franchisee,
     Membership,
     Photo,
@@ -444,3 +446,18 @@ def calibration_shoppers_visible_to(user: User) -> QuerySet[User]:
     if not access_for(user).reads_calibration:
         return User.objects.none()
     return shoppers_visible_to(user)
+
+
+# --- The audit trail ------------------------------------------------------------------------
+
+# What an owner reads of an audit's trail: its release (appeals and actions join this).
+OWNER_TRAIL = Q(kind=EventKind.STATUS, after__status__in=RELEASED_STATUSES)
+
+
+def trail_visible_to(user: User, audit: Submission) -> QuerySet[Event]:
+    """The trail of an audit the caller reads (`audits_visible_to` found it): the brand's staff
+    see every event; an owner the events about its release, appeals and actions."""
+    events = Event.objects.filter(submission=audit).select_related("by").order_by("at", "id")
+    if access_for(user).sees_whole_brand(audit.assignment.branch.brand_id):
+        return events
+    return events.filter(OWNER_TRAIL)

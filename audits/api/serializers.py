@@ -12,8 +12,10 @@ from rest_framework.exceptions import ErrorDetail
 
 from audits.api.fields import DatabaseIdField, StrictCharField, SupportedDateTimeField
 from audits.models import (
+    ActorRole,
     Assignment,
     Branch,
+    EventKind,
     Franchisee,
     Photo,
     Region,
@@ -737,3 +739,31 @@ class CorrectionItemSerializer(serializers.Serializer):
 
 class CorrectionSerializer(serializers.Serializer):
     items = CorrectionItemSerializer(many=True, allow_empty=False, max_length=MAX_ITEMS)
+
+
+# --- The audit trail ----------------------------------------------------------------------------
+
+
+class TrailUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = StrictCharField()
+
+
+class OwnerTrailEventSerializer(serializers.Serializer):
+    """An event as an owner reads it: the role that acted, never the person."""
+
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    role = serializers.ChoiceField(choices=ActorRole.choices, help_text="Who acted, by role.")
+    reason = StrictCharField(allow_blank=True)
+    before = serializers.JSONField(allow_null=True, help_text="The values before (by kind).")
+    after = serializers.JSONField(allow_null=True, help_text="The values after (by kind).")
+
+
+class TrailEventSerializer(OwnerTrailEventSerializer):
+    """An event as the brand's staff read it: who acted, too (null: the system)."""
+
+    by = TrailUserSerializer(
+        allow_null=True, required=False, help_text="Staff only; absent for owners."
+    )

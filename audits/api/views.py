@@ -473,6 +473,27 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceVie
     serializer_class = s.AuditSerializer
     filterset_class = AuditFilter
     read_selector = selectors.audits_visible_to
+    write_selectors = {"trail": selectors.audits_visible_to}
+
+    @extend_schema(
+        responses={200: s.TrailEventSerializer(many=True)},
+        filters=False,
+        summary="The audit's trail, oldest first (owners: its release, appeals and actions, "
+        "staff by role)",
+        description="Head office and reviewers read every event with who acted (`by`); a "
+        "franchise owner reads the events about the audit's release, appeals and actions, "
+        "without `by`: staff are shown by `role`, never by name.",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def trail(self, request: Request, pk: str | None = None) -> Response:
+        audit = self.get_object()
+        events = selectors.trail_visible_to(request.user, audit)
+        staff = selectors.access_for(request.user).sees_whole_brand(
+            audit.assignment.branch.brand_id
+        )
+        shape = s.TrailEventSerializer if staff else s.OwnerTrailEventSerializer
+        page = self.paginate_queryset(events)
+        return self.get_paginated_response(shape(page, many=True).data)
 
 
 class ReviewQueueFilter(StrictFilterSet):

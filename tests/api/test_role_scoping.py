@@ -588,6 +588,11 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: {"items": [{"item": "listened", "value": 3, "reason": "The recording."}]},
         {"hq": 200, "reviewer": 200, "admin": 200},  # owners see it, but 404: not theirs to do
     ),
+    ("get", "audits/<pk>/trail/"): (
+        lambda s: f"/api/v1/audits/{s.sub_a1.pk}/trail/",
+        None,
+        {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200},
+    ),
     ("get", "submissions/<pk>/signals/"): (
         lambda s: f"/api/v1/submissions/{s.waiting.pk}/signals/",
         None,
