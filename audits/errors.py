@@ -107,6 +107,34 @@ class NotCorrectable(Conflict):
     default_message = "Only scored, in-review and released audits can be corrected."
 
 
+class NotReleased(Conflict):
+    """An appeal of an audit that is not released (named in it)."""
+
+    default_code = "not_released"
+    default_message = "Only released audits can be appealed."
+
+
+class AppealWindowClosed(Conflict):
+    """An appeal after the brand's `appeal_days` since the audit's release (the date named)."""
+
+    default_code = "appeal_window_closed"
+    default_message = "The time to appeal this audit has passed."
+
+
+class AppealAlreadyOpen(Conflict):
+    """A second appeal of an audit while one is open."""
+
+    default_code = "appeal_open"
+    default_message = "This audit already has an open appeal."
+
+
+class AppealNotOpen(Conflict):
+    """A decision on an appeal that was already decided."""
+
+    default_code = "appeal_not_open"
+    default_message = "This appeal is already decided."
+
+
 class AssignmentNotAccepted(Conflict):
     """A visit reported for an assignment its shopper never accepted."""
 

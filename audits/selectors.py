@@ -17,6 +17,7 @@ from .models import (
     RELEASED_STATUSES,
     REVIEW_QUEUE_STATUSES,
     SCORED_STATUSES,
+    Appeal,
     Assignment,
     BenchmarkRow,
     BenchmarkSnapshot,
@@ -450,8 +451,10 @@ def calibration_shoppers_visible_to(user: User) -> QuerySet[User]:
 
 # --- The audit trail ------------------------------------------------------------------------
 
-# What an owner reads of an audit's trail: its release (appeals and actions join this).
-OWNER_TRAIL = Q(kind=EventKind.STATUS, after__status__in=RELEASED_STATUSES)
+# What an owner reads of an audit's trail: its release, its appeals (actions join this).
+OWNER_TRAIL = Q(kind=EventKind.STATUS, after__status__in=RELEASED_STATUSES) | Q(
+    kind__in=(EventKind.APPEAL_OPENED, EventKind.APPEAL_DECIDED)
+)
 
 
 def trail_visible_to(user: User, audit: Submission) -> QuerySet[Event]:
@@ -461,3 +464,41 @@ def trail_visible_to(user: User, audit: Submission) -> QuerySet[Event]:
     if access_for(user).sees_whole_brand(audit.assignment.branch.brand_id):
         return events
     return events.filter(OWNER_TRAIL)
+
+
+# --- Appeals ----------------------------------------------------------------------------------
+
+
+@_authenticated_only
+def audits_appealable_by(user: User) -> QuerySet[Submission]:
+    """Audits an owner may appeal: the released ones of their own franchisees' branches."""
+    access = access_for(user)
+    return audits_visible_to(user).filter(
+        status__in=RELEASED_STATUSES,
+        assignment__branch__franchisee_id__in=access.owned_franchisee_ids,
+    )
+
+
+@_authenticated_only
+def appeals_visible_to(user: User) -> QuerySet[Appeal]:
+    """Appeals of the brands whose staff the caller is, and an owner's own franchisees'."""
+    access = access_for(user)
+    appeals = Appeal.objects.select_related(
+        "submission__assignment__branch", "opened_by", "decided_by"
+    ).prefetch_related("items")
+    if access.is_admin:
+        return appeals
+    return appeals.filter(
+        Q(submission__assignment__branch__brand_id__in=access.staff_brand_ids)
+        | Q(submission__assignment__branch__franchisee_id__in=access.owned_franchisee_ids)
+    )
+
+
+@_authenticated_only
+def appeals_decided_by(user: User) -> QuerySet[Appeal]:
+    """Appeals the caller decides: those of the brands where they are head office."""
+    access = access_for(user)
+    appeals = appeals_visible_to(user)
+    if access.is_admin:
+        return appeals
+    return appeals.filter(submission__assignment__branch__brand_id__in=access.head_office_brand_ids)

@@ -298,6 +298,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStatusEnum": "audits.models.AssignmentStatus",
         "SubmissionStatusEnum": "audits.models.SubmissionStatus",
+        "AppealStatusEnum": "audits.models.AppealStatus",
         "RiskLevelEnum": "audits.models.RiskLevel",
         "ErrorCodeEnum": "audits.api.schema.ERROR_CODES",
         "ErrorTypeEnum": "audits.api.schema.ERROR_TYPES",

@@ -27,6 +27,8 @@ HELP = {
     "return_hours": "Default time a shopper has to answer a returned report.",
     "claim_minutes": "A reviewer's claim lapses after this.",
     "media_deadline_hours": "Photos still missing after this: the submission is checked anyway.",
+    "appeal_days": "Owners may appeal a released audit this long after its release (days).",
+    "action_days": "An action a released audit opens is due this many days later.",
 }
 
 

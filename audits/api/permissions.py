@@ -64,3 +64,12 @@ class ReviewsReports(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return access_for(request.user).reviews_reports
+
+
+class IsFranchiseOwner(BasePermission):
+    """Franchise owners (appeals, actions on their branches); others are refused (403)."""
+
+    message = "Only franchise owners may do this."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(access_for(request.user).owned_franchisee_ids)

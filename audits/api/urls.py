@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from audits.api import benchmarks, views
+from audits.api.appeals import AppealViewSet
 from audits.api.auth import TokenObtainView, TokenRenewView
 from audits.api.brand_settings import BrandSettingsView
 from audits.api.fields import DATABASE_ID
@@ -39,6 +40,7 @@ router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("audits", views.AuditViewSet, basename="audit")
 router.register("review-queue", views.ReviewQueueViewSet, basename="review-queue")
+router.register("appeals", AppealViewSet, basename="appeal")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

@@ -18,12 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audits import selectors
+from audits.api import appeals as appeals_api
 from audits.api import serializers as s
 from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
 from audits.api.fields import DatabaseIdFilter, SupportedIsoDateTimeFilter
 from audits.api.filtering import StrictFilterSet
 from audits.api.parsers import BoundedMultiPartParser
 from audits.api.permissions import (
+    IsFranchiseOwner,
     IsHeadOffice,
     IsShopper,
     ReadOnlyOrHeadOffice,
@@ -32,6 +34,7 @@ from audits.api.permissions import (
 )
 from audits.api.schema import error_response
 from audits.models import Assignment, AssignmentStatus, Risk, Submission, SubmissionStatus
+from audits.services import appeals as appeal_services
 from audits.services import assignments as assignment_services
 from audits.services import checklists as checklist_services
 from audits.services import corrections as correction_services
@@ -473,7 +476,47 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AudienceVie
     serializer_class = s.AuditSerializer
     filterset_class = AuditFilter
     read_selector = selectors.audits_visible_to
-    write_selectors = {"trail": selectors.audits_visible_to}
+    write_selectors = {
+        "trail": selectors.audits_visible_to,
+        "appeals": selectors.audits_appealable_by,
+    }
+    extra_error_attrs = {"appeals": ["items", "items.<i>.item", "items.<i>.reason"]}
+
+    def get_permissions(self):
+        if self.action == "appeals":
+            return [IsAuthenticated(), IsFranchiseOwner()]
+        return super().get_permissions()
+
+    @extend_schema(
+        request=appeals_api.AppealOpenSerializer,
+        responses={
+            201: appeals_api.OwnerAppealSerializer,
+            200: OpenApiResponse(
+                appeals_api.OwnerAppealSerializer, description="A replay of this client_id"
+            ),
+            409: error_response(
+                "Not released (not_released), past the brand's appeal_days "
+                "(appeal_window_closed), an appeal already open (appeal_open), or client_id "
+                "reused with another body (conflict)"
+            ),
+        },
+        summary="Appeal items of a released audit of your branch (franchise owners)",
+    )
+    @action(detail=True, methods=["post"])
+    def appeals(self, request: Request, pk: str | None = None) -> Response:
+        data = appeals_api.AppealOpenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal, created = appeal_services.appeal_open(
+            audit=self.get_object(),
+            by=request.user,
+            client_id=data.validated_data["client_id"],
+            items=[appeal_services.AppealedItem(**i) for i in data.validated_data["items"]],
+        )
+        appeal = selectors.appeals_visible_to(request.user).get(pk=appeal.pk)
+        return Response(
+            appeals_api.appeal_data(request, appeal),
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
     @extend_schema(
         responses={200: s.TrailEventSerializer(many=True)},

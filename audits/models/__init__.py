@@ -1,5 +1,6 @@
 """Touchpoint's models, one module per topic."""
 
+from .appeals import Appeal, AppealItem, AppealStatus
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, SignInUnlock, User
@@ -35,6 +36,9 @@ __all__ = [
     "ActorRole",
     "Answer",
     "AnswerVersion",
+    "Appeal",
+    "AppealItem",
+    "AppealStatus",
     "Assignment",
     "AssignmentStatus",
     "AssignmentTransition",

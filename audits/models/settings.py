@@ -40,6 +40,10 @@ class BrandSettings(models.Model):
     return_hours = models.PositiveIntegerField(default=48)
     claim_minutes = models.PositiveIntegerField(default=30)
     media_deadline_hours = models.PositiveIntegerField(default=24)
+    # Owners may appeal a released audit this many days after its release (docs/appeals.md).
+    appeal_days = models.PositiveIntegerField(default=7)
+    # An action opened by a released audit is due this many days later.
+    action_days = models.PositiveIntegerField(default=14)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .appeals import Appeal
 from .organisation import Brand
 from .visits import Submission
 
@@ -29,6 +30,8 @@ class EventKind(models.TextChoices):
     CORRECTION = "correction", "Answers corrected"
     RESCORE = "rescore", "Re-scored"
     SETTINGS = "settings", "Brand settings changed"
+    APPEAL_OPENED = "appeal_opened", "Appeal opened"
+    APPEAL_DECIDED = "appeal_decided", "Appeal decided"
 
 
 class ActorRole(models.TextChoices):
@@ -62,6 +65,9 @@ class Event(models.Model):
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+")
     submission = models.ForeignKey(
         Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
     reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
     before = models.JSONField(null=True, blank=True)

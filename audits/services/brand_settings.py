@@ -23,6 +23,8 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "return_hours": (1, 24 * 60),
     "claim_minutes": (1, 24 * 60),
     "media_deadline_hours": (1, 24 * 60),
+    "appeal_days": (0, 365),
+    "action_days": (1, 365),
 }
 LEVELS = ("auto_release", "sla_release_max_risk")
 FIELDS = (*LEVELS, *BOUNDS)

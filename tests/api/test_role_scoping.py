@@ -593,6 +593,28 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         None,
         {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200},
     ),
+    ("post", "audits/<pk>/appeals/"): (
+        lambda s: f"/api/v1/audits/{s.sub_a1.pk}/appeals/",
+        lambda s: {"client_id": str(uuid.uuid4()), "items": [{"item": "listened", "reason": "x"}]},
+        # Owners of the branch's franchisee appeal; everyone else is refused, and another
+        # franchisee's owner does not find the audit.
+        {**STAFF_403, **NO_SHOPPERS, "other_hq": 403, "owner_a": 201, "owner_b": 404},
+    ),
+    ("get", "appeals/"): (
+        "/api/v1/appeals/",
+        None,
+        {role: 200 for role in ROLES if role != "anonymous"},
+    ),
+    ("get", "appeals/<pk>/"): (
+        lambda s: f"/api/v1/appeals/{_appeal(s).pk}/",
+        None,
+        {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200},
+    ),
+    ("post", "appeals/<pk>/decide/"): (
+        lambda s: f"/api/v1/appeals/{_appeal(s).pk}/decide/",
+        lambda s: {"decisions": [{"item": "listened", "upheld": False, "reason": "Stands."}]},
+        {**HEAD_OFFICE_ONLY, "admin": 403},
+    ),
     ("get", "submissions/<pk>/signals/"): (
         lambda s: f"/api/v1/submissions/{s.waiting.pk}/signals/",
         None,
@@ -633,6 +655,24 @@ PUBLIC = {
     ("post", "auth/token/"): "signing in: tests/api/test_auth_and_me.py",
     ("post", "auth/token/refresh/"): "a refresh token is the credential: test_auth_and_me.py",
 }
+
+
+def _appeal(scene: Scene):
+    """An open appeal of sub_a1 by its owner (made once per scene)."""
+    from audits.models import Appeal
+    from audits.services.appeals import AppealedItem, appeal_open
+
+    existing = Appeal.objects.filter(submission=scene.sub_a1).first()
+    if existing is not None:
+        return existing
+    appeal, _ = appeal_open(
+        audit=scene.sub_a1,
+        by=scene.world.owner_a,
+        client_id=uuid.uuid4(),
+        items=[AppealedItem(item="listened", reason="The shopper left early.")],
+    )
+    return appeal
+
 
 ACTION_CASES = [
     (key, role, by_role.get(role, 401 if role == "anonymous" else 404))
