@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import QuerySet
 
-from audits.models import SCORED_STATUSES, EventKind, Score, Submission, User
+from audits.models import RELEASED_STATUSES, SCORED_STATUSES, EventKind, Score, Submission, User
 from audits.services import trail
 from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from audits.services.scoring import (
@@ -55,9 +55,19 @@ def rescorable_submissions(
     submission_ids: Iterable[int] | None = None,
     brand_id: int | None = None,
     checklist_id: int | None = None,
+    include_released: bool = False,
 ) -> QuerySet[Submission]:
-    """Submissions with a score (scored, in review or later) matching every selector given."""
+    """Submissions with a score matching every selector given; released audits only with
+    `include_released`.
+
+    Released scores are frozen: owners have read them and league tables count them, so a
+    new engine version reaches them only when head office says so, with a reason that the
+    trail records on every audit (`manage.py rescore --released --reason`). Corrections and
+    upheld appeals re-score a released audit on their own, on the record.
+    """
     submissions = Submission.objects.filter(status__in=SCORED_STATUSES)
+    if not include_released:
+        submissions = submissions.exclude(status__in=RELEASED_STATUSES)
     if submission_ids is not None:
         submissions = submissions.filter(pk__in=list(submission_ids))
     if brand_id is not None:

@@ -121,7 +121,9 @@ def test_monthly_trend(world, api, quarter):
 def test_the_current_score_counts_not_the_superseded_one(world, api, quarter):
     """A re-score after a corrected answer moves the scorecard; the old row stays stored."""
     Answer.objects.filter(submission=quarter["B"], item="courteous").update(value=True)
-    rescore_submissions(rescorable_submissions(submission_ids=[quarter["B"].pk]))
+    rescore_submissions(
+        rescorable_submissions(submission_ids=[quarter["B"].pk], include_released=True)
+    )
     assert Score.objects.filter(submission=quarter["B"]).count() == 2
     card = get(api, world.hq, world.branch_a1, **{"from": "2025-01-01", "to": "2025-03-31"}).json()
     # B is now 4.25/6 = 70.83 with no critical failure.

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from audits.models import Answer, Score
+from audits.models import Answer, Event, EventKind, Score
 from audits.services import scoring as scoring_services
 from audits.services.rescoring import rescore_batch
 from support.factories import ChecklistVersionFactory, good_answers
@@ -17,6 +17,9 @@ from support.pipeline_builders import queued_submission
 pytestmark = pytest.mark.django_db
 
 
+# Unreleased audits: released ones are frozen (tests at the end of this module).
+
+
 def rescore(*args: str) -> str:
     out = StringIO()
     call_command("rescore", *args, stdout=out)
@@ -24,7 +27,7 @@ def rescore(*args: str) -> str:
 
 
 def test_rescore_writes_a_new_row_and_keeps_the_old(world, api):
-    submission = scored_submission(world)
+    submission = scored_submission(world, release=False)
     old = Score.objects.get(submission=submission)
     output = rescore("--submission", str(submission.pk))
     assert "re-scored 1 submission(s)" in output
@@ -37,7 +40,7 @@ def test_rescore_writes_a_new_row_and_keeps_the_old(world, api):
 
 
 def test_a_corrected_answer_changes_the_score_and_reads_use_the_latest(world, api):
-    submission = scored_submission(world, answers=good_answers(greeted=True))
+    submission = scored_submission(world, answers=good_answers(greeted=True), release=False)
     before = Score.objects.get(submission=submission).overall
     Answer.objects.filter(submission=submission, item="greeted").update(value=False)
     output = rescore("--submission", str(submission.pk))
@@ -52,7 +55,7 @@ def test_a_corrected_answer_changes_the_score_and_reads_use_the_latest(world, ap
 
 
 def test_a_new_engine_version_starts_again_at_revision_zero(world, monkeypatch):
-    submission = scored_submission(world)
+    submission = scored_submission(world, release=False)
     rescore("--submission", str(submission.pk))
     monkeypatch.setattr(scoring_services, "ENGINE_VERSION", "9.0.0")
     rescore("--submission", str(submission.pk))
@@ -67,7 +70,7 @@ def test_a_new_engine_version_starts_again_at_revision_zero(world, monkeypatch):
 
 
 def test_dry_run_writes_nothing(world):
-    submission = scored_submission(world)
+    submission = scored_submission(world, release=False)
     Answer.objects.filter(submission=submission, item="greeted").update(value=False)
     rows_before = list(Score.objects.values_list("id", "is_current", "overall"))
     output = rescore("--all", "--dry-run")
@@ -77,7 +80,7 @@ def test_dry_run_writes_nothing(world):
 
 
 def test_queued_submissions_are_left_to_the_worker(world):
-    scored = scored_submission(world)
+    scored = scored_submission(world, release=False)
     queued = queued_submission(world)
     output = rescore("--submission", str(scored.pk), "--submission", str(queued.pk))
     assert "re-scored 1 submission(s)" in output
@@ -87,13 +90,13 @@ def test_queued_submissions_are_left_to_the_worker(world):
 
 
 def test_brand_and_checklist_select(world):
-    mine = scored_submission(world)
+    mine = scored_submission(world, release=False)
     other_version = ChecklistVersionFactory(template__brand=world.brand)
-    other_checklist = scored_submission(world)
+    other_checklist = scored_submission(world, release=False)
     other_checklist.assignment.checklist = other_version
     other_checklist.assignment.save(update_fields=["checklist"])
     Score.objects.filter(submission=other_checklist).update(checklist=other_version)
-    foreign_submission = scored_submission(world, branch=world.other_branch)
+    foreign_submission = scored_submission(world, branch=world.other_branch, release=False)
 
     assert "re-scored 2 submission(s)" in rescore("--brand", str(world.brand.pk))
     output = rescore("--brand", str(world.brand.pk), "--checklist", str(world.checklist.pk))
@@ -121,16 +124,45 @@ def test_refusals(world, args, message):
 
 
 def test_batches_commit_separately_and_all_are_done(world):
-    ids = [scored_submission(world).pk for _ in range(5)]
+    ids = [scored_submission(world, release=False).pk for _ in range(5)]
     assert "re-scored 5 submission(s)" in rescore("--all", "--batch-size", "2")
     assert Score.objects.filter(submission_id__in=ids, revision=1, is_current=True).count() == 5
 
 
 @pytest.mark.parametrize("size", [2, 12])
 def test_rescore_batch_query_count_is_fixed(world, size, django_assert_num_queries):
-    ids = [scored_submission(world).pk for _ in range(size)]
+    ids = [scored_submission(world, release=False).pk for _ in range(size)]
     # Lock+read, versions, answers, current scores, revisions, un-current, insert, the trail's
     # events (one INSERT), savepoints.
     with django_assert_num_queries(10):
         summary = rescore_batch(ids)
     assert summary.rescored == size
+
+
+# --- Released audits are frozen -----------------------------------------------------------
+
+
+def test_released_audits_are_left_alone_by_default(world):
+    released = scored_submission(world)
+    output = rescore("--all")
+    assert "re-scored 0 submission(s)" in output
+    assert Score.objects.filter(submission=released).count() == 1
+
+
+def test_released_audits_need_a_reason(world):
+    scored_submission(world)
+    with pytest.raises(CommandError, match="--reason"):
+        rescore("--all", "--released")
+    with pytest.raises(CommandError, match="--reason"):
+        rescore("--all", "--released", "--reason", "   ")
+
+
+def test_released_with_a_reason_are_rescored_each_on_its_trail(world):
+    released = [scored_submission(world) for _ in range(2)]
+    reason = "Engine 1.1 fixes the rounding of scale items."
+    output = rescore("--all", "--released", "--reason", reason)
+    assert "re-scored 2 submission(s)" in output
+    events = Event.objects.filter(kind=EventKind.RESCORE).order_by("submission_id")
+    assert [(e.submission_id, e.role, e.reason) for e in events] == [
+        (s.pk, "system", reason) for s in released
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from audits.models import Brand, ChecklistVersion
+from audits.models.trail import REASON_MAX_LENGTH
 from audits.services.rescoring import rescorable_submissions, rescore_submissions
 from audits.services.scoring import BACKLOG_BATCH_SIZE
 from scoring.engine import ENGINE_VERSION
@@ -17,7 +18,8 @@ class Command(BaseCommand):
     help = (
         "Re-score scored submissions with the current engine: each gets a new current score "
         "row and its old rows are kept. Select with --submission, --brand and --checklist "
-        "(combined: all must match) or --all. Queued submissions are left to the worker."
+        "(combined: all must match) or --all. Queued submissions are left to the worker; "
+        "released audits are frozen unless --released --reason is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,6 +39,14 @@ class Command(BaseCommand):
             help="submissions made on this checklist version",
         )
         parser.add_argument("--all", action="store_true", help="every scored submission")
+        parser.add_argument(
+            "--released",
+            action="store_true",
+            help="released audits too (frozen otherwise); needs --reason",
+        )
+        parser.add_argument(
+            "--reason", default="", help="why released audits are re-scored (on their trail)"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="score and count, but write nothing"
         )
@@ -71,11 +81,24 @@ class Command(BaseCommand):
         ):
             raise CommandError(f"No checklist version with id {checklist_id}.")
 
+        reason = options["reason"].strip()
+        if options["released"] and not reason:
+            raise CommandError(
+                'Released audits are frozen: say why they are re-scored with --reason "...".'
+            )
+        if len(reason) > REASON_MAX_LENGTH:
+            raise CommandError(f"--reason: at most {REASON_MAX_LENGTH} characters.")
         submissions = rescorable_submissions(
-            submission_ids=submission_ids, brand_id=brand_id, checklist_id=checklist_id
+            submission_ids=submission_ids,
+            brand_id=brand_id,
+            checklist_id=checklist_id,
+            include_released=options["released"],
         )
         summary = rescore_submissions(
-            submissions, dry_run=options["dry_run"], batch_size=options["batch_size"]
+            submissions,
+            dry_run=options["dry_run"],
+            batch_size=options["batch_size"],
+            reason=reason,
         )
         verb = "would re-score" if summary.dry_run else "re-scored"
         self.stdout.write(
