@@ -17,6 +17,7 @@ from .models import (
     RELEASED_STATUSES,
     REVIEW_QUEUE_STATUSES,
     SCORED_STATUSES,
+    Action,
     Appeal,
     Assignment,
     BenchmarkRow,
@@ -451,9 +452,16 @@ def calibration_shoppers_visible_to(user: User) -> QuerySet[User]:
 
 # --- The audit trail ------------------------------------------------------------------------
 
-# What an owner reads of an audit's trail: its release, its appeals (actions join this).
+# What an owner reads of an audit's trail: its release, its appeals and its actions.
 OWNER_TRAIL = Q(kind=EventKind.STATUS, after__status__in=RELEASED_STATUSES) | Q(
-    kind__in=(EventKind.APPEAL_OPENED, EventKind.APPEAL_DECIDED)
+    kind__in=(
+        EventKind.APPEAL_OPENED,
+        EventKind.APPEAL_DECIDED,
+        EventKind.ACTION_OPENED,
+        EventKind.ACTION_COMPLETED,
+        EventKind.ACTION_VERIFIED,
+        EventKind.ACTION_REOPENED,
+    )
 )
 
 
@@ -502,3 +510,36 @@ def appeals_decided_by(user: User) -> QuerySet[Appeal]:
     if access.is_admin:
         return appeals
     return appeals.filter(submission__assignment__branch__brand_id__in=access.head_office_brand_ids)
+
+
+# --- Actions ----------------------------------------------------------------------------------
+
+
+@_authenticated_only
+def actions_visible_to(user: User) -> QuerySet[Action]:
+    """Actions of the branches the caller sees: the brand's staff all of them, an owner those
+    of their franchisees' branches."""
+    access = access_for(user)
+    actions = Action.objects.select_related("branch", "completed_by", "verified_by")
+    if access.is_admin:
+        return actions
+    return actions.filter(
+        Q(branch__brand_id__in=access.staff_brand_ids)
+        | Q(branch__franchisee_id__in=access.owned_franchisee_ids)
+    )
+
+
+@_authenticated_only
+def actions_completed_by(user: User) -> QuerySet[Action]:
+    """Actions an owner completes: their own franchisees' branches'."""
+    return actions_visible_to(user).filter(
+        branch__franchisee_id__in=access_for(user).owned_franchisee_ids
+    )
+
+
+@_authenticated_only
+def actions_managed_by(user: User) -> QuerySet[Action]:
+    """Actions head office verifies or reopens: its brands'."""
+    return actions_visible_to(user).filter(
+        branch__brand_id__in=access_for(user).head_office_brand_ids
+    )

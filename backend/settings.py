@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "audits.models.AssignmentStatus",
         "SubmissionStatusEnum": "audits.models.SubmissionStatus",
         "AppealStatusEnum": "audits.models.AppealStatus",
+        "ActionStatusEnum": "audits.models.ActionStatus",
         "RiskLevelEnum": "audits.models.RiskLevel",
         "ErrorCodeEnum": "audits.api.schema.ERROR_CODES",
         "ErrorTypeEnum": "audits.api.schema.ERROR_TYPES",

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.api.base import ScopedView
+from audits.api.fields import StrictCharField
 from audits.api.permissions import IsHeadOffice
 from audits.api.schema import error_response
 from audits.models import BrandSettings, RiskLevel
@@ -29,6 +30,8 @@ HELP = {
     "media_deadline_hours": "Photos still missing after this: the submission is checked anyway.",
     "appeal_days": "Owners may appeal a released audit this long after its release (days).",
     "action_days": "An action a released audit opens is due this many days later.",
+    "action_items": "Item keys that open an action when a released audit loses points on them "
+    "(every failed critical item does).",
 }
 
 
@@ -47,6 +50,13 @@ def _fields() -> dict[str, serializers.Field]:
     for name, (low, high) in settings_services.BOUNDS.items():
         fields[name] = serializers.IntegerField(
             min_value=low, max_value=high, required=False, help_text=_help(name)
+        )
+    for name in settings_services.ITEM_LISTS:
+        fields[name] = serializers.ListField(
+            child=StrictCharField(max_length=100),
+            max_length=settings_services.MAX_ITEM_LIST,
+            required=False,
+            help_text=f"{HELP[name]} Default: none.",
         )
     return fields
 

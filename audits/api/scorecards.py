@@ -67,6 +67,12 @@ class ScorecardRecentSerializer(serializers.Serializer):
     passed = serializers.BooleanField()
 
 
+class ScorecardActionsSerializer(serializers.Serializer):
+    open = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="Open and past the due date.")
+    awaiting_verification = serializers.IntegerField(help_text="Completed, not yet verified.")
+
+
 class BranchScorecardSerializer(serializers.Serializer):
     branch = ScorecardBranchSerializer()
     locals()["from"] = serializers.DateField()
@@ -89,6 +95,7 @@ class BranchScorecardSerializer(serializers.Serializer):
     fair = FairSummarySerializer(
         allow_null=True, help_text="Fair benchmark of the latest quarter up to `to`."
     )
+    actions = ScorecardActionsSerializer(help_text="What the branch owes now (GET /actions/).")
 
 
 class BranchScorecardView(ScopedView):

@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
 from audits.api import benchmarks, views
+from audits.api.actions import ActionViewSet
 from audits.api.appeals import AppealViewSet
 from audits.api.auth import TokenObtainView, TokenRenewView
 from audits.api.brand_settings import BrandSettingsView
@@ -41,6 +42,7 @@ router.register("submissions", views.SubmissionViewSet, basename="submission")
 router.register("audits", views.AuditViewSet, basename="audit")
 router.register("review-queue", views.ReviewQueueViewSet, basename="review-queue")
 router.register("appeals", AppealViewSet, basename="appeal")
+router.register("actions", ActionViewSet, basename="action")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

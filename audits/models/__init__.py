@@ -1,5 +1,6 @@
 """Touchpoint's models, one module per topic."""
 
+from .actions import Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
@@ -33,6 +34,8 @@ __all__ = [
     "REVIEW_QUEUE_STATUSES",
     "RISK_ORDER",
     "SCORED_STATUSES",
+    "Action",
+    "ActionStatus",
     "ActorRole",
     "Answer",
     "AnswerVersion",

@@ -44,6 +44,9 @@ class BrandSettings(models.Model):
     appeal_days = models.PositiveIntegerField(default=7)
     # An action opened by a released audit is due this many days later.
     action_days = models.PositiveIntegerField(default=14)
+    # Items that open an action when a released audit loses points on them (besides every
+    # failed critical item).
+    action_items = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

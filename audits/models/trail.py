@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .actions import Action
 from .appeals import Appeal
 from .organisation import Brand
 from .visits import Submission
@@ -32,6 +33,10 @@ class EventKind(models.TextChoices):
     SETTINGS = "settings", "Brand settings changed"
     APPEAL_OPENED = "appeal_opened", "Appeal opened"
     APPEAL_DECIDED = "appeal_decided", "Appeal decided"
+    ACTION_OPENED = "action_opened", "Action opened"
+    ACTION_COMPLETED = "action_completed", "Action completed"
+    ACTION_VERIFIED = "action_verified", "Action verified"
+    ACTION_REOPENED = "action_reopened", "Action reopened"
 
 
 class ActorRole(models.TextChoices):
@@ -68,6 +73,9 @@ class Event(models.Model):
     )
     appeal = models.ForeignKey(
         Appeal, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.ForeignKey(
+        Action, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
     reason = models.CharField(max_length=REASON_MAX_LENGTH, blank=True)
     before = models.JSONField(null=True, blank=True)

@@ -27,7 +27,9 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "action_days": (1, 365),
 }
 LEVELS = ("auto_release", "sla_release_max_risk")
-FIELDS = (*LEVELS, *BOUNDS)
+ITEM_LISTS = ("action_items",)
+MAX_ITEM_LIST = 500
+FIELDS = (*LEVELS, *BOUNDS, *ITEM_LISTS)
 
 
 def brand_settings_for(brand: Brand) -> BrandSettings:
@@ -53,6 +55,14 @@ def brand_settings_checked(changes: Mapping[str, Any], current: BrandSettings) -
             isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high
         ):
             errors[name] = [f"Expected a whole number from {low} to {high}."]
+    for name in ITEM_LISTS:
+        value = changes.get(name)
+        if name in changes and not (
+            isinstance(value, list)
+            and len(value) <= MAX_ITEM_LIST
+            and all(isinstance(key, str) and 0 < len(key) <= 100 for key in value)
+        ):
+            errors[name] = [f"Expected a list of at most {MAX_ITEM_LIST} item keys."]
     shortest = changes.get("min_visit_minutes", current.min_visit_minutes)
     longest = changes.get("max_visit_minutes", current.max_visit_minutes)
     if not errors and shortest >= longest:

@@ -28,6 +28,7 @@ from audits.models import (
     User,
 )
 from audits.services import submission_states as states
+from audits.services.actions import actions_on_release
 from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from audits.services.brand_settings import brand_settings_for
 from audits.services.integrity import Checked
@@ -120,6 +121,7 @@ def _deadline(deadline: datetime | None, settings: BrandSettings, now: datetime)
     return deadline
 
 
+@transaction.atomic
 def submission_review(
     *,
     submission: Submission,
@@ -152,6 +154,7 @@ def submission_review(
     lapsed_before = now - timedelta(minutes=settings.claim_minutes)
     _move_as_reviewer(submission, to, by, lapsed_before, reason=reason, **fields)
     if to == S.RELEASED:
+        actions_on_release([submission.pk])
         benchmarks_refresh_on_commit([submission.pk])
     return Submission.objects.get(pk=submission.pk)
 
@@ -159,6 +162,7 @@ def submission_review(
 # --- Rules and sweeps the system runs (`by` None) -------------------------------------------
 
 
+@transaction.atomic
 def _release(ids: Iterable[int], before: str, reason: str) -> list[int]:
     released = states.move_many(
         ids,
@@ -169,6 +173,7 @@ def _release(ids: Iterable[int], before: str, reason: str) -> list[int]:
         claimed_by=None,
         claimed_at=None,
     )
+    actions_on_release(released)
     benchmarks_refresh_on_commit(released)
     return released
 

@@ -27,7 +27,8 @@ from django.db.models.functions import Cast, NullIf, TruncMonth
 from django.utils import timezone
 
 from audits.errors import InvalidInput
-from audits.models import COUNTED_STATUSES, Branch, ChecklistVersion, Score
+from audits.models import COUNTED_STATUSES, Action, ActionStatus, Branch, ChecklistVersion, Score
+from audits.services.actions import overdue
 from audits.services.benchmarks.reads import branch_fair_summary
 
 DEFAULT_MONTHS = 12
@@ -259,4 +260,15 @@ def branch_scorecard(
         "most_missed": most_missed,
         "recent": recent,
         "fair": branch_fair_summary(branch.pk, until=end),
+        "actions": _actions_owed(branch),
+    }
+
+
+def _actions_owed(branch: Branch) -> dict[str, int]:
+    """The branch's actions not yet done, now (not bounded by the period: what it owes)."""
+    owed = Action.objects.filter(branch=branch)
+    return {
+        "open": owed.filter(status=ActionStatus.OPEN).count(),
+        "overdue": overdue(owed).count(),
+        "awaiting_verification": owed.filter(status=ActionStatus.COMPLETED).count(),
     }

@@ -615,6 +615,31 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: {"decisions": [{"item": "listened", "upheld": False, "reason": "Stands."}]},
         {**HEAD_OFFICE_ONLY, "admin": 403},
     ),
+    ("get", "actions/"): (
+        "/api/v1/actions/",
+        None,
+        {role: 200 for role in ROLES if role != "anonymous"},
+    ),
+    ("get", "actions/<pk>/"): (
+        lambda s: f"/api/v1/actions/{_action(s).pk}/",
+        None,
+        {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200},
+    ),
+    ("post", "actions/<pk>/complete/"): (
+        lambda s: f"/api/v1/actions/{_action(s).pk}/complete/",
+        lambda s: {"note": "Retrained the team."},
+        {**STAFF_403, **NO_SHOPPERS, "other_hq": 403, "owner_a": 200, "owner_b": 404},
+    ),
+    ("post", "actions/<pk>/verify/"): (
+        lambda s: f"/api/v1/actions/{_action(s, status='completed').pk}/verify/",
+        lambda s: {"reason": "Seen on the visit."},
+        {**HEAD_OFFICE_ONLY, "admin": 403},
+    ),
+    ("post", "actions/<pk>/reopen/"): (
+        lambda s: f"/api/v1/actions/{_action(s, status='completed').pk}/reopen/",
+        lambda s: {"reason": "Not done yet."},
+        {**HEAD_OFFICE_ONLY, "admin": 403},
+    ),
     ("get", "submissions/<pk>/signals/"): (
         lambda s: f"/api/v1/submissions/{s.waiting.pk}/signals/",
         None,
@@ -672,6 +697,27 @@ def _appeal(scene: Scene):
         items=[AppealedItem(item="listened", reason="The shopper left early.")],
     )
     return appeal
+
+
+def _action(scene: Scene, status: str = "open"):
+    """An action owed by branch_a1 (owner_a's), found by sub_a1 (made once per scene)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from audits.models import Action
+
+    action, _ = Action.objects.get_or_create(
+        branch=scene.world.branch_a1,
+        item="courteous",
+        defaults={
+            "submission": scene.sub_a1,
+            "title": "Courteous?",
+            "status": status,
+            "due": timezone.now() + timedelta(days=14),
+        },
+    )
+    return action
 
 
 ACTION_CASES = [

@@ -255,4 +255,5 @@ def test_openapi_documents_the_scorecard(world, api):
         "most_missed",
         "recent",
         "fair",
+        "actions",
     }

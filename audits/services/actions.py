@@ -1,0 +1,218 @@
+"""Action plans: what a released audit found becomes a fix the branch owes, signed off.
+
+When an audit is released (by a reviewer, head office, or the brand's release rules), each
+failed critical item and each item of the brand's `action_items` that lost points opens an
+action for the branch, due `action_days` later, unless one for that item is still open or
+awaiting verification there. The owner completes it with a note; head office verifies or
+reopens it with a reason; a later released audit that passes the item verifies it on its own,
+recorded as such. Every step is a trail event (owners read them, staff by role).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from audits.errors import InvalidInput, InvalidTransition
+from audits.models import (
+    Action,
+    ActionStatus,
+    EventKind,
+    Score,
+    Submission,
+    SubmissionStatus,
+    User,
+)
+from audits.services import trail
+from audits.services.brand_settings import brand_settings_for
+
+A = ActionStatus
+UNVERIFIED = (A.OPEN, A.COMPLETED)
+
+
+def overdue(actions: QuerySet[Action], now: datetime | None = None) -> QuerySet[Action]:
+    """Open actions past their due date."""
+    return actions.filter(status=A.OPEN, due__lt=now or timezone.now())
+
+
+def _failed_and_passed(score: Score, wanted: set[str]) -> tuple[list[dict], set[str]]:
+    """The score's items that open an action (failed critical, or a wanted item that lost
+    points) and the keys it passed in full."""
+    critical = set(score.critical_failures)
+    opening, passed = [], set()
+    for row in score.items:
+        key, earned, possible = row["item"], row["earned"], row["possible"]
+        if key in critical or (key in wanted and possible and earned < possible):
+            opening.append(row)
+        elif possible and earned >= possible and key not in critical:
+            passed.add(key)
+    return opening, passed
+
+
+def actions_on_release(submission_ids: Iterable[int]) -> list[Action]:
+    """Open the actions of just-released audits, and verify those their passes close.
+
+    Runs in the release's transaction; only `released` audits count (one released excluded
+    from the scores opens and closes nothing). Returns the actions opened.
+    """
+    audits = (
+        Submission.objects.filter(pk__in=list(submission_ids), status=SubmissionStatus.RELEASED)
+        .select_related("assignment__branch__brand", "assignment__checklist")
+        .order_by("released_at", "pk")
+    )
+    opened: list[Action] = []
+    for audit in audits:
+        score = Score.objects.filter(submission=audit, is_current=True).first()
+        if score is None:
+            continue
+        branch = audit.assignment.branch
+        settings = brand_settings_for(branch.brand)
+        opening, passed = _failed_and_passed(score, set(settings.action_items))
+        _close_passed(audit, passed)
+        texts = {item.key: item.text for item in audit.assignment.checklist.checklist.items()}
+        owed = set(
+            Action.objects.filter(branch=branch, status__in=UNVERIFIED).values_list(
+                "item", flat=True
+            )
+        )
+        now = timezone.now()
+        for row in opening:
+            if row["item"] in owed:
+                continue
+            action = Action.objects.create(
+                branch=branch,
+                submission=audit,
+                item=row["item"],
+                title=texts.get(row["item"], row["item"])[:2000],
+                opened_at=now,
+                due=now + timedelta(days=settings.action_days),
+            )
+            owed.add(action.item)
+            opened.append(action)
+            _event(EventKind.ACTION_OPENED, action, by=None, after={"status": A.OPEN})
+    return opened
+
+
+def _close_passed(audit: Submission, passed: set[str]) -> None:
+    branch = audit.assignment.branch
+    closing = Action.objects.select_for_update().filter(
+        branch=branch, status__in=UNVERIFIED, item__in=passed
+    )
+    now = timezone.now()
+    for action in closing:
+        before = action.status
+        Action.objects.filter(pk=action.pk, status=before).update(
+            status=A.VERIFIED, verified_at=now, closed_by_audit=audit
+        )
+        action.refresh_from_db()
+        _event(
+            EventKind.ACTION_VERIFIED,
+            action,
+            by=None,
+            reason=f"Audit {audit.pk} passed the item.",
+            before={"status": before},
+            after={"status": A.VERIFIED, "closed_by_audit": audit.pk},
+        )
+
+
+def _event(kind: str, action: Action, *, by: User | None, reason: str = "", **values) -> None:
+    trail.record(
+        kind,
+        brand_id=action.branch.brand_id,
+        by=by,
+        submission_id=action.submission_id,
+        action_id=action.pk,
+        reason=reason,
+        **values,
+    )
+
+
+def _move(action: Action, before: tuple[str, ...], to: str, **fields) -> str:
+    """One conditional UPDATE from a status in `before`; a 409 naming the status otherwise."""
+    current = Action.objects.values_list("status", flat=True).get(pk=action.pk)
+    if current not in before:
+        raise InvalidTransition(f"This action is {current}: it cannot become {to}.")
+    if Action.objects.filter(pk=action.pk, status=current).update(status=to, **fields) != 1:
+        raise InvalidTransition(f"This action changed meanwhile (it was {current}).")
+    return current
+
+
+def _required(text: str, attr: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({attr: ["Say what was done." if attr == "note" else "Say why."]})
+    return text
+
+
+@transaction.atomic
+def action_complete(*, action: Action, by: User, note: str) -> Action:
+    """The owner reports the fix done (open -> completed), with a note."""
+    note = _required(note, "note")
+    before = _move(
+        action, (A.OPEN,), A.COMPLETED, notes=note, completed_at=timezone.now(), completed_by=by
+    )
+    _event(
+        EventKind.ACTION_COMPLETED,
+        action,
+        by=by,
+        reason=note,
+        before={"status": before},
+        after={"status": A.COMPLETED},
+    )
+    return Action.objects.get(pk=action.pk)
+
+
+@transaction.atomic
+def action_verify(*, action: Action, by: User, reason: str) -> Action:
+    """Head office signs a completed fix off (completed -> verified), with a reason."""
+    reason = _required(reason, "reason")
+    before = _move(
+        action,
+        (A.COMPLETED,),
+        A.VERIFIED,
+        verified_at=timezone.now(),
+        verified_by=by,
+        reason=reason,
+    )
+    _event(
+        EventKind.ACTION_VERIFIED,
+        action,
+        by=by,
+        reason=reason,
+        before={"status": before},
+        after={"status": A.VERIFIED},
+    )
+    return Action.objects.get(pk=action.pk)
+
+
+@transaction.atomic
+def action_reopen(*, action: Action, by: User, reason: str) -> Action:
+    """Head office sends a fix back (completed or verified -> open), with a reason; a
+    reopened verified action is refused while another is open for the item (a 409)."""
+    reason = _required(reason, "reason")
+    if Action.objects.filter(
+        ~Q(pk=action.pk), branch_id=action.branch_id, item=action.item, status__in=UNVERIFIED
+    ).exists():
+        raise InvalidTransition("Another action for this item is open at the branch.")
+    before = _move(
+        action,
+        (A.COMPLETED, A.VERIFIED),
+        A.OPEN,
+        reason=reason,
+        verified_at=None,
+        verified_by=None,
+        closed_by_audit=None,
+    )
+    _event(
+        EventKind.ACTION_REOPENED,
+        action,
+        by=by,
+        reason=reason,
+        before={"status": before},
+        after={"status": A.OPEN},
+    )
+    return Action.objects.get(pk=action.pk)
