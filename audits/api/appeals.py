@@ -19,7 +19,7 @@ from audits import selectors
 from audits.api.base import ScopedViewSet
 from audits.api.fields import StrictCharField
 from audits.api.filtering import StrictFilterSet
-from audits.api.permissions import IsHeadOffice
+from audits.api.permissions import IsHeadOffice, ReviewsReports
 from audits.api.schema import error_response
 from audits.api.serializers import BranchRefSerializer, TrailUserSerializer
 from audits.models import Appeal, AppealStatus
@@ -105,6 +105,38 @@ def appeal_data(request: Request, appeal: Appeal) -> dict:
     return appeal_shape(request.user, appeal)(appeal).data
 
 
+class AppealFiguresSerializer(serializers.Serializer):
+    appealed = serializers.IntegerField(help_text="Appealed items.")
+    decided = serializers.IntegerField(help_text="Of them, decided.")
+    upheld = serializers.IntegerField(help_text="Of them, upheld.")
+    upheld_rate = serializers.FloatField(allow_null=True, help_text="upheld / decided, 0 to 1.")
+    median_hours_to_decision = serializers.FloatField(
+        allow_null=True, help_text="From opening to decision, over the decided appeals."
+    )
+
+
+class AppealItemFiguresSerializer(AppealFiguresSerializer):
+    item = StrictCharField()
+
+
+class AppealUnitFiguresSerializer(AppealFiguresSerializer):
+    id = serializers.IntegerField()
+    name = StrictCharField()
+
+
+class AppealStatsSerializer(AppealFiguresSerializer):
+    period = StrictCharField()
+    by_item = AppealItemFiguresSerializer(many=True)
+    by_branch = AppealUnitFiguresSerializer(many=True)
+    by_franchisee = AppealUnitFiguresSerializer(many=True)
+
+
+class AppealStatsQuerySerializer(serializers.Serializer):
+    period = StrictCharField(
+        max_length=10, help_text="A quarter (2026-Q3), month (2026-07) or year (2026), UTC."
+    )
+
+
 # --- /appeals/ --------------------------------------------------------------------------------
 
 
@@ -128,7 +160,11 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     filterset_class = AppealFilter
     permission_classes = [IsAuthenticated]
     read_selector = selectors.appeals_visible_to
-    write_selectors = {"decide": selectors.appeals_decided_by}
+    write_selectors = {
+        "decide": selectors.appeals_decided_by,
+        "stats": selectors.appeals_visible_to,
+    }
+    throttle_scopes = {"stats": "expensive_reads"}
     extra_error_attrs = {
         "decide": ["decisions", "decisions.<i>.item", "decisions.<i>.reason",
                    "decisions.<i>.correction"],
@@ -137,7 +173,23 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def get_permissions(self):
         if self.action == "decide":
             return [IsAuthenticated(), IsHeadOffice()]
+        if self.action == "stats":
+            return [IsAuthenticated(), ReviewsReports()]
         return super().get_permissions()
+
+    @extend_schema(
+        parameters=[AppealStatsQuerySerializer],
+        responses={200: AppealStatsSerializer},
+        filters=False,
+        summary="Appeals opened in a period, by item, branch and franchisee: appealed, "
+        "upheld, upheld rate, median hours to decision (head office and reviewers)",
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def stats(self, request: Request) -> Response:
+        query = AppealStatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = appeal_services.appeal_stats(self.get_queryset(), query.validated_data["period"])
+        return Response(AppealStatsSerializer(figures).data)
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

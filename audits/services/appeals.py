@@ -16,7 +16,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -42,6 +42,7 @@ from audits.models import (
 from audits.services import trail
 from audits.services.brand_settings import brand_settings_for
 from audits.services.corrections import ItemCorrection, submission_correct
+from scoring.benchmark.periods import parse_period
 
 MAX_APPEALED_ITEMS = 100
 
@@ -258,3 +259,82 @@ def _renamed(
             attr = f"decisions.{index_of[upheld[int(parts[1])].item]}.correction"
         renamed.setdefault(attr, []).append(problem.message)
     return InvalidInput(renamed)
+
+
+# --- Statistics -----------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _figures(items: list[AppealItem]) -> dict[str, Any]:
+    """Appealed, decided and upheld items, the upheld share of the decided ones, and the
+    median hours from opening to decision over the appeals they belong to."""
+    decided = [i for i in items if i.upheld is not None]
+    upheld = sum(1 for i in decided if i.upheld)
+    hours = {
+        i.appeal_id: (i.appeal.decided_at - i.appeal.opened_at).total_seconds() / 3600
+        for i in decided
+        if i.appeal.decided_at is not None
+    }
+    median = _median(list(hours.values()))
+    return {
+        "appealed": len(items),
+        "decided": len(decided),
+        "upheld": upheld,
+        "upheld_rate": round(upheld / len(decided), 4) if decided else None,
+        "median_hours_to_decision": None if median is None else round(median, 2),
+    }
+
+
+def appeal_stats(appeals, period_key: str) -> dict[str, Any]:
+    """Appeals opened in the period (a quarter, month or year key, UTC days), by item, branch
+    and franchisee: what head office needs to see whether its reports hold up.
+
+    `appeals` is the caller's scope (selectors.appeals_visible_to); a bad key is a 400.
+    """
+    try:
+        period = parse_period(period_key)
+    except ValueError as error:
+        raise InvalidInput({"period": [str(error)]}) from None
+    start = datetime.combine(period.start, time.min, tzinfo=UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, tzinfo=UTC)
+    items = list(
+        AppealItem.objects.filter(
+            appeal__in=appeals.filter(opened_at__gte=start, opened_at__lt=end).values("pk")
+        ).select_related(
+            "appeal__submission__assignment__branch__franchisee",
+        )
+    )
+
+    def grouped(key, label) -> list[dict[str, Any]]:
+        groups: dict[Any, list[AppealItem]] = {}
+        for item in items:
+            groups.setdefault(key(item), []).append(item)
+        rows = [{**label(members[0]), **_figures(members)} for members in groups.values()]
+        return sorted(
+            rows, key=lambda row: (-row["appealed"], str(row.get("name", row.get("item"))))
+        )
+
+    def branch(item: AppealItem):
+        return item.appeal.submission.assignment.branch
+
+    return {
+        "period": period.key,
+        **_figures(items),
+        "by_item": grouped(lambda i: i.item, lambda i: {"item": i.item}),
+        "by_branch": grouped(
+            lambda i: branch(i).pk, lambda i: {"id": branch(i).pk, "name": branch(i).name}
+        ),
+        "by_franchisee": grouped(
+            lambda i: branch(i).franchisee_id,
+            lambda i: {"id": branch(i).franchisee_id, "name": branch(i).franchisee.name},
+        ),
+    }

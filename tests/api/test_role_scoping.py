@@ -605,6 +605,19 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         None,
         {role: 200 for role in ROLES if role != "anonymous"},
     ),
+    ("get", "appeals/stats/"): (
+        "/api/v1/appeals/stats/?period=2026-Q3",
+        None,
+        {
+            **NO_SHOPPERS,
+            "hq": 200,
+            "reviewer": 200,
+            "admin": 200,
+            "other_hq": 200,
+            "owner_a": 403,
+            "owner_b": 403,
+        },
+    ),
     ("get", "appeals/<pk>/"): (
         lambda s: f"/api/v1/appeals/{_appeal(s).pk}/",
         None,

@@ -88,6 +88,7 @@ def test_release_appeal_decision_rescore_and_trail_through_http(world):
     trail = client_for(world.owner_a).get(f"/api/v1/audits/{audit.pk}/trail/").json()["results"]
     assert [(e["kind"], e["role"]) for e in trail] == [
         ("status", "head_office"),  # released by head office (the helper)
+        ("action_opened", "system"),  # the failed critical item
         ("appeal_opened", "owner"),
         ("appeal_decided", "head_office"),
     ]
@@ -205,3 +206,43 @@ def test_every_item_must_be_decided_with_a_reason_and_only_once(world):
     assert _decide(world.hq, appeal["id"], decisions).status_code == 200
     again = _decide(world.hq, appeal["id"], decisions)
     assert _errors(again, 409)[None]["code"] == "appeal_not_open"
+
+
+def test_stats_count_appealed_and_upheld_items_and_the_hours_to_decision(world):
+    audits = [scored_submission(world) for _ in range(2)]
+    opened_at = timezone.now()
+    first = _open(world.owner_a, audits[0], TWO_ITEMS).json()
+    _open(world.owner_a, audits[1], TWO_ITEMS[1:])
+    with time_machine.travel(opened_at + timedelta(hours=10)):
+        _decide(
+            world.hq,
+            first["id"],
+            [
+                {"item": "courteous", "upheld": True, "reason": "CCTV."},
+                {"item": "listened", "upheld": False, "reason": "No."},
+            ],
+        )
+    quarter = f"{opened_at.year}-Q{(opened_at.month - 1) // 3 + 1}"
+    response = client_for(world.hq).get(f"/api/v1/appeals/stats/?period={quarter}")
+    assert response.status_code == 200, response.content
+    stats = response.json()
+    assert (stats["appealed"], stats["decided"], stats["upheld"], stats["upheld_rate"]) == (
+        3,
+        2,
+        1,
+        0.5,
+    )
+    assert stats["median_hours_to_decision"] == pytest.approx(10, abs=0.05)
+    by_item = {row["item"]: row for row in stats["by_item"]}
+    assert (by_item["listened"]["appealed"], by_item["listened"]["upheld"]) == (2, 0)
+    assert (by_item["courteous"]["upheld"], by_item["courteous"]["upheld_rate"]) == (1, 1.0)
+    assert [(row["id"], row["appealed"]) for row in stats["by_branch"]] == [(world.branch_a1.pk, 3)]
+    assert stats["by_franchisee"][0]["id"] == world.franchisee_a.pk
+    other = client_for(world.hq).get("/api/v1/appeals/stats/?period=2001-Q1").json()
+    assert other["appealed"] == 0 and other["by_item"] == []
+
+
+def test_stats_need_a_period_key(world):
+    response = client_for(world.hq).get("/api/v1/appeals/stats/?period=2026-Q5")
+    assert "period" in _errors(response, 400)
+    assert client_for(world.owner_a).get("/api/v1/appeals/stats/?period=2026").status_code == 403
