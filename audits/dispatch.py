@@ -22,6 +22,7 @@ from celery.result import AsyncResult
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 __all__ = [
+    "DELIVER_NOTIFICATIONS",
     "REFRESH_BENCHMARKS",
     "SCORE_BACKLOG",
     "SCORE_SUBMISSION",
@@ -34,6 +35,7 @@ __all__ = [
 SCORE_SUBMISSION = "audits.tasks.score_submission"
 SCORE_BACKLOG = "audits.tasks.score_backlog"
 REFRESH_BENCHMARKS = "audits.tasks.refresh_benchmarks"
+DELIVER_NOTIFICATIONS = "audits.tasks.deliver_notifications"
 
 
 def registered(name: str) -> Task:

@@ -29,6 +29,7 @@ from .models import (
     EventKind,
     Franchisee,
     Membership,
+    Notification,
     Photo,
     Region,
     Role,
@@ -543,3 +544,12 @@ def actions_managed_by(user: User) -> QuerySet[Action]:
     return actions_visible_to(user).filter(
         branch__brand_id__in=access_for(user).head_office_brand_ids
     )
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+@_authenticated_only
+def notifications_of(user: User) -> QuerySet[Notification]:
+    """The caller's own notifications: nobody reads another's."""
+    return Notification.objects.filter(user_id=user.pk)

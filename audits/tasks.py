@@ -11,6 +11,7 @@ from celery import shared_task
 
 from audits import dispatch
 from audits.services import assignments as assignment_services
+from audits.services import notifications as notification_services
 from audits.services import review as review_services
 from audits.services import scoring as scoring_services
 from audits.services.benchmarks import building as benchmark_building
@@ -93,3 +94,15 @@ def review_sweep() -> dict[str, int]:
         "sla_released": review_services.reviews_release_overdue(),
         "returns_expired": review_services.returns_expire(),
     }
+
+
+@shared_task(name=dispatch.DELIVER_NOTIFICATIONS, **RETRY_OPTIONS, max_retries=5)
+def deliver_notifications(notification_ids: list[int] | None = None) -> int:
+    """E-mail these notifications (after their commit), or, from beat, any still pending."""
+    return notification_services.notifications_deliver(notification_ids)
+
+
+@shared_task(name="audits.tasks.remind_actions")
+def remind_actions() -> dict[str, int]:
+    """Periodic (beat): owners hear once of actions due soon and once of overdue ones."""
+    return notification_services.actions_remind()

@@ -300,6 +300,7 @@ SPECTACULAR_SETTINGS = {
         "SubmissionStatusEnum": "audits.models.SubmissionStatus",
         "AppealStatusEnum": "audits.models.AppealStatus",
         "ActionStatusEnum": "audits.models.ActionStatus",
+        "NotificationKindEnum": "audits.models.NotificationKind",
         "RiskLevelEnum": "audits.models.RiskLevel",
         "ErrorCodeEnum": "audits.api.schema.ERROR_CODES",
         "ErrorTypeEnum": "audits.api.schema.ERROR_TYPES",
@@ -313,6 +314,18 @@ SPECTACULAR_SETTINGS = {
         "audits.api.schema.collapse_any_or_null",
     ],
 }
+
+# --- E-mail (notifications) -------------------------------------------------------------------
+# Console by default: notifications are printed where the worker logs. Set EMAIL_BACKEND to
+# django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD and EMAIL_USE_TLS for real mail.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Touchpoint <touchpoint@localhost>")
 
 # --- Celery ---------------------------------------------------------------------------------
 # Unset broker: tasks run in-process (the embedded default); set it to use real workers.
@@ -358,6 +371,15 @@ CELERY_BEAT_SCHEDULE = {
     "review-sweep": {
         "task": "audits.tasks.review_sweep",
         "schedule": timedelta(minutes=5),
+    },
+    # Notifications: e-mail what is still pending (retries), and remind owners of actions.
+    "deliver-notifications": {
+        "task": "audits.tasks.deliver_notifications",
+        "schedule": timedelta(minutes=1),
+    },
+    "remind-actions": {
+        "task": "audits.tasks.remind_actions",
+        "schedule": timedelta(hours=1),
     },
     # Rebuild every brand's recent league tables nightly (docs/benchmarking.md, "Serving").
     "refresh-all-benchmarks": {

@@ -9,6 +9,7 @@ from audits.api.appeals import AppealViewSet
 from audits.api.auth import TokenObtainView, TokenRenewView
 from audits.api.brand_settings import BrandSettingsView
 from audits.api.fields import DATABASE_ID
+from audits.api.notifications import NotificationViewSet
 from audits.api.scorecards import BranchScorecardView
 
 app_name = "api-v1"
@@ -43,6 +44,7 @@ router.register("audits", views.AuditViewSet, basename="audit")
 router.register("review-queue", views.ReviewQueueViewSet, basename="review-queue")
 router.register("appeals", AppealViewSet, basename="appeal")
 router.register("actions", ActionViewSet, basename="action")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),

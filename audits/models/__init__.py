@@ -4,6 +4,7 @@ from .actions import Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
+from .notifications import EmailStatus, Notification, NotificationKind
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, SignInUnlock, User
 from .scores import Score
 from .settings import BrandSettings, BrandSettingsChange, RiskLevel
@@ -53,10 +54,13 @@ __all__ = [
     "BrandSettingsChange",
     "ChecklistTemplate",
     "ChecklistVersion",
+    "EmailStatus",
     "Event",
     "EventKind",
     "Franchisee",
     "Membership",
+    "Notification",
+    "NotificationKind",
     "PeriodKind",
     "Photo",
     "Region",

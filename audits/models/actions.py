@@ -47,6 +47,9 @@ class Action(models.Model):
     reason = models.CharField(
         max_length=1000, blank=True, help_text="Head office's, on the last verify or reopen."
     )
+    # When the owners were told it is due soon, and that it is overdue (once each).
+    due_notified_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due", "id"]

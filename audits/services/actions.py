@@ -27,7 +27,7 @@ from audits.models import (
     SubmissionStatus,
     User,
 )
-from audits.services import trail
+from audits.services import notifications, trail
 from audits.services.brand_settings import brand_settings_for
 
 A = ActionStatus
@@ -155,6 +155,7 @@ def action_complete(*, action: Action, by: User, note: str) -> Action:
     before = _move(
         action, (A.OPEN,), A.COMPLETED, notes=note, completed_at=timezone.now(), completed_by=by
     )
+    notifications.on_action_completed(Action.objects.select_related("branch").get(pk=action.pk))
     _event(
         EventKind.ACTION_COMPLETED,
         action,

@@ -39,7 +39,7 @@ from audits.models import (
     Submission,
     User,
 )
-from audits.services import trail
+from audits.services import notifications, trail
 from audits.services.brand_settings import brand_settings_for
 from audits.services.corrections import ItemCorrection, submission_correct
 from scoring.benchmark.periods import parse_period
@@ -149,6 +149,7 @@ def appeal_open(
                 after={"items": [{"item": i.item, "reason": i.reason.strip()} for i in items]},
                 at=appeal.opened_at,
             )
+            notifications.on_appeal_opened(appeal)
     except IntegrityError:
         # A retry of the same appeal committed first, or another appeal opened meanwhile.
         replayed = _replay(by, client_id, fingerprint)
@@ -238,7 +239,9 @@ def appeal_decide(*, appeal: Appeal, by: User, decisions: Sequence[ItemDecision]
             },
             at=now,
         )
-    return Appeal.objects.get(pk=locked.pk)
+        decided = Appeal.objects.get(pk=locked.pk)
+        notifications.on_appeal_decided(decided)
+    return decided
 
 
 def _applied(decision: ItemDecision) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from audits.models import (
     SubmissionStatus,
     User,
 )
+from audits.services import notifications
 from audits.services import submission_states as states
 from audits.services.actions import actions_on_release
 from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
@@ -153,10 +154,17 @@ def submission_review(
         fields["released_at"] = now
     lapsed_before = now - timedelta(minutes=settings.claim_minutes)
     _move_as_reviewer(submission, to, by, lapsed_before, reason=reason, **fields)
+    decided = Submission.objects.select_related("assignment__branch", "shopper").get(
+        pk=submission.pk
+    )
     if to == S.RELEASED:
         actions_on_release([submission.pk])
         benchmarks_refresh_on_commit([submission.pk])
-    return Submission.objects.get(pk=submission.pk)
+    if to in (S.RELEASED, S.RELEASED_EXCLUDED):
+        notifications.on_released([decided])
+    if to == S.RETURNED:
+        notifications.on_returned(decided)
+    return decided
 
 
 # --- Rules and sweeps the system runs (`by` None) -------------------------------------------
@@ -175,6 +183,9 @@ def _release(ids: Iterable[int], before: str, reason: str) -> list[int]:
     )
     actions_on_release(released)
     benchmarks_refresh_on_commit(released)
+    notifications.on_released(
+        Submission.objects.filter(pk__in=released).select_related("assignment__branch")
+    )
     return released
 
 

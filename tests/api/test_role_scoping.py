@@ -628,6 +628,16 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: {"decisions": [{"item": "listened", "upheld": False, "reason": "Stands."}]},
         {**HEAD_OFFICE_ONLY, "admin": 403},
     ),
+    ("get", "notifications/"): (
+        "/api/v1/notifications/",
+        None,
+        {role: 200 for role in ROLES if role != "anonymous"},
+    ),
+    ("post", "notifications/<pk>/read/"): (
+        lambda s: f"/api/v1/notifications/{_notification(s).pk}/read/",
+        None,
+        {"owner_a": 200},  # one's own only: everyone else finds nothing
+    ),
     ("get", "actions/"): (
         "/api/v1/actions/",
         None,
@@ -710,6 +720,18 @@ def _appeal(scene: Scene):
         items=[AppealedItem(item="listened", reason="The shopper left early.")],
     )
     return appeal
+
+
+def _notification(scene: Scene):
+    """A notification of owner_a's (made once per scene)."""
+    from audits.models import Notification
+
+    note, _ = Notification.objects.get_or_create(
+        user=scene.world.owner_a,
+        kind="audit_released",
+        defaults={"subject": "New audit", "body": "Read it.", "submission": scene.sub_a1},
+    )
+    return note
 
 
 def _action(scene: Scene, status: str = "open"):
