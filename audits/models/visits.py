@@ -270,7 +270,8 @@ class Answer(models.Model):
     na = models.BooleanField(default=False)
     comment = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
-    version = models.PositiveSmallIntegerField(default=1)
+    # A database default too: bulk loads (the demo's COPY) name only the columns they fill.
+    version = models.PositiveSmallIntegerField(default=1, db_default=1)
 
     class Meta:
         ordering = ["submission", "position"]
