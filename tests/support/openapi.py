@@ -36,6 +36,8 @@ from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIRespo
 from openapi_core.templating.paths.exceptions import OperationNotFound
 from openapi_core.validation.schemas import oas31_schema_validators_factory
 
+from support.anonymity import identity_problem, scanned
+
 VALIDATED_PREFIX = "/api/v1/"
 MARKER = "unvalidated_response"
 
@@ -160,7 +162,7 @@ def _validated_api_responses(request, monkeypatch):
             _count("exempted")
             return None
         _count("validated")
-        problem = problem_with(http_request, response)
+        problem = problem_with(http_request, response) or identity_problem(http_request, response)
         return _report(problem, http_request, response) if problem else None
 
     client_request = Client.request
@@ -194,5 +196,6 @@ def pytest_terminal_summary(terminalreporter):
     if counts["validated"] or counts["exempted"]:
         terminalreporter.write_line(
             f"OpenAPI: {counts['validated']} API responses validated, "
-            f"{counts['exempted']} exempted by @pytest.mark.{MARKER}"
+            f"{counts['exempted']} exempted by @pytest.mark.{MARKER}; "
+            f"{scanned['owner_responses']} owner responses scanned for names"
         )
