@@ -36,7 +36,9 @@ from django.utils import timezone
 import audits
 from audits.images import process_photo
 from audits.models import (
+    Action,
     Answer,
+    Appeal,
     Assignment,
     AssignmentStatus,
     Branch,
@@ -863,6 +865,8 @@ def reset_demo(*, log: Callable[[str], None] = lambda _: None) -> dict[str, int]
                 files += [(photo.image.storage, photo.image.name)]
                 files += [(photo.thumbnail.storage, photo.thumbnail.name)]
             steps = (
+                ("actions", Action.objects.filter(branch__brand=brand)),
+                ("appeals", Appeal.objects.filter(submission__in=submissions.values("pk"))),
                 ("scores", Score.objects.filter(submission__in=submissions.values("pk"))),
                 ("answers", Answer.objects.filter(submission__in=submissions.values("pk"))),
                 ("photos", Photo.objects.filter(submission__in=submissions.values("pk"))),

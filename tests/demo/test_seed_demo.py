@@ -377,3 +377,38 @@ def test_quality_control_has_a_realistic_mix():
         == submissions.filter(status=S.RELEASED, assignment__branch__franchisee=franchisee).count()
     )
     assert audits["count"] > 0 and {a["status"] for a in audits["results"]} == {"released"}
+
+
+def test_reset_removes_the_appeals_actions_and_trail_the_demo_gathered():
+    """A demo used by hand gathers appeals, actions and trail events; reset takes them too."""
+    import uuid as _uuid
+
+    from audits.models import Action, Appeal, Event, Membership, Role
+    from audits.services.appeals import AppealedItem, appeal_open
+
+    seed("--months", "2")
+    brand = Brand.objects.get(name=DEMO_BRAND)
+    owner = User.objects.get(username="owner")
+    franchisee = Membership.objects.get(user=owner, role=Role.OWNER).franchisee_id
+    audit = (
+        Submission.objects.filter(
+            status=SubmissionStatus.RELEASED, assignment__branch__franchisee_id=franchisee
+        )
+        .order_by("-released_at")
+        .first()
+    )
+    Submission.objects.filter(pk=audit.pk).update(released_at=timezone.now())
+    audit.refresh_from_db()
+    appeal_open(
+        audit=audit,
+        by=owner,
+        client_id=_uuid.uuid4(),
+        items=[AppealedItem(item=audit.answers.first().item, reason="Not so.")],
+    )
+    Action.objects.create(
+        branch=audit.assignment.branch, submission=audit, item="x", title="X", due=timezone.now()
+    )
+    assert Event.objects.filter(brand=brand).exists()
+    seed("--reset", "--months", "1")
+    assert not Appeal.objects.exists() and not Action.objects.exists()
+    assert not Event.objects.filter(brand_id=brand.pk).exists()
