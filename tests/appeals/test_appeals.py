@@ -246,3 +246,32 @@ def test_stats_need_a_period_key(world):
     response = client_for(world.hq).get("/api/v1/appeals/stats/?period=2026-Q5")
     assert "period" in _errors(response, 400)
     assert client_for(world.owner_a).get("/api/v1/appeals/stats/?period=2026").status_code == 403
+
+
+def test_an_upheld_appeal_moves_the_branchs_league_table_value(world):
+    """The walk's last step: the upheld item is re-scored, and the league table rebuilt from
+    the new score (as the debounced refresh the decision schedules does) shows it."""
+    from audits.models import Submission
+    from audits.services.benchmarks.building import benchmarks_refresh_brand
+    from support.league_data import make_league
+
+    make_league(world)
+    brand_settings_update(brand=world.brand, by=world.hq, changes={"appeal_days": 365})
+    benchmarks_refresh_brand(brand=world.brand, periods=["2026-Q3"])
+
+    def raw_mean() -> float:
+        page = client_for(world.hq).get("/api/v1/benchmarks/?period=2026-Q3&level=branch")
+        assert page.status_code == 200, page.content
+        [row] = [r for r in page.json()["results"] if r["id"] == world.branch_b1.pk]
+        return row["raw_mean"]
+
+    before = raw_mean()
+    audit = Submission.objects.filter(assignment__branch=world.branch_b1).first()
+    lost = next(i for i in audit.scores.get(is_current=True).items if i["earned"] < i["possible"])
+    appeal = _open(world.owner_b, audit, [{"item": lost["item"], "reason": "Not fair."}]).json()
+    decided = _decide(
+        world.hq, appeal["id"], [{"item": lost["item"], "upheld": True, "reason": "Agreed."}]
+    )
+    assert decided.status_code == 200, decided.content
+    benchmarks_refresh_brand(brand=world.brand, periods=["2026-Q3"])
+    assert raw_mean() > before
