@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api.base import ScopedViewSet
 from audits.api.fields import DatabaseIdFilter, StrictCharField
-from audits.api.filtering import StrictFilterSet
+from audits.api.filtering import StrictBooleanFilter, StrictFilterSet
 from audits.api.permissions import IsFranchiseOwner, IsHeadOffice
 from audits.api.schema import error_response
 from audits.api.serializers import BranchRefSerializer
@@ -61,7 +61,7 @@ class ActionFilter(StrictFilterSet):
 
     status = filters.ChoiceFilter(choices=ActionStatus.choices)
     branch = DatabaseIdFilter(field_name="branch")
-    overdue = filters.BooleanFilter(method="filter_overdue")
+    overdue = StrictBooleanFilter(method="filter_overdue")
 
     class Meta:
         model = Action

@@ -29,3 +29,32 @@ class StrictFilterSet(filters.FilterSet):
     def get_form_class(self):
         form_class = super().get_form_class()
         return type(form_class.__name__, (_NoEmptyParameters, form_class), {})
+
+
+class _TrueOrFalse(forms.Field):
+    """`true` or `false` (any case; 1 and 0 too), else a 400: Django's NullBooleanField also
+    reads `null` and `unknown` as "no filter" (schemathesis found `?overdue=null` served
+    every row)."""
+
+    default_error_messages = {"invalid": "Expected true or false."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    """A boolean query parameter that is `true` or `false`, nothing else (the value reaches
+    the field as sent: django-filter's BooleanWidget would turn `null` into None first)."""
+
+    field_class = _TrueOrFalse
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput)
+        super().__init__(*args, **kwargs)

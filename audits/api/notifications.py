@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from audits import selectors
 from audits.api.base import ScopedViewSet
 from audits.api.fields import StrictCharField
-from audits.api.filtering import StrictFilterSet
+from audits.api.filtering import StrictBooleanFilter, StrictFilterSet
 from audits.models import EmailStatus, Notification, NotificationKind
 from audits.services import notifications as notification_services
 
@@ -34,7 +33,7 @@ class NotificationSerializer(serializers.Serializer):
 class NotificationFilter(StrictFilterSet):
     """`?unread=true` (or false)."""
 
-    unread = filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+    unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
         model = Notification

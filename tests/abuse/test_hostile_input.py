@@ -408,3 +408,14 @@ def test_a_method_the_route_does_not_have_is_405_for_everyone(world, role, metho
     response = client.generic(method, url)
     assert _errors(response, 405)[None]["code"] == "method_not_allowed"
     assert method not in response["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [("/api/v1/actions/", "overdue"), ("/api/v1/notifications/", "unread")],
+)
+@pytest.mark.parametrize("value", ["null", "unknown", "maybe", "2"])
+def test_a_boolean_filter_is_true_or_false_nothing_else(world, path, parameter, value):
+    """Django's NullBooleanField read `?overdue=null` as no filter (schemathesis found it)."""
+    response = client_for(world.hq).get(f"{path}?{parameter}={value}")
+    assert _errors(response, 400)[parameter]["code"] == "invalid"
