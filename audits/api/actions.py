@@ -97,10 +97,15 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             return [IsAuthenticated(), IsHeadOffice()]
         return super().get_permissions()
 
-    def _answer(self, action: Action) -> Response:
-        return Response(
-            ActionSerializer(selectors.actions_visible_to(self.request.user).get(pk=action.pk)).data
+    def _step(self, body: type[serializers.Serializer], field: str, service) -> Response:
+        """Read the step's one text field, run the service, answer the action as it is now."""
+        data = body(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        done = service(
+            action=self.get_object(), by=self.request.user, **{field: data.validated_data[field]}
         )
+        visible = selectors.actions_visible_to(self.request.user).get(pk=done.pk)
+        return Response(ActionSerializer(visible).data)
 
     @extend_schema(
         request=ActionNoteSerializer,
@@ -109,12 +114,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     )
     @route(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        data = ActionNoteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = action_services.action_complete(
-            action=self.get_object(), by=request.user, note=data.validated_data["note"]
-        )
-        return self._answer(done)
+        return self._step(ActionNoteSerializer, "note", action_services.action_complete)
 
     @extend_schema(
         request=ActionReasonSerializer,
@@ -123,12 +123,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     )
     @route(detail=True, methods=["post"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
-        data = ActionReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = action_services.action_verify(
-            action=self.get_object(), by=request.user, reason=data.validated_data["reason"]
-        )
-        return self._answer(done)
+        return self._step(ActionReasonSerializer, "reason", action_services.action_verify)
 
     @extend_schema(
         request=ActionReasonSerializer,
@@ -137,9 +132,4 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     )
     @route(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
-        data = ActionReasonSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        done = action_services.action_reopen(
-            action=self.get_object(), by=request.user, reason=data.validated_data["reason"]
-        )
-        return self._answer(done)
+        return self._step(ActionReasonSerializer, "reason", action_services.action_reopen)

@@ -148,46 +148,49 @@ def _required(text: str, attr: str) -> str:
     return text
 
 
+def _step(
+    action: Action, kind: str, *, by: User, text: str, before: tuple[str, ...], to: str, **fields
+) -> Action:
+    """One person's step: the conditional move, then its trail event with the why."""
+    left = _move(action, before, to, **fields)
+    _event(kind, action, by=by, reason=text, before={"status": left}, after={"status": to})
+    return Action.objects.select_related("branch").get(pk=action.pk)
+
+
 @transaction.atomic
 def action_complete(*, action: Action, by: User, note: str) -> Action:
     """The owner reports the fix done (open -> completed), with a note."""
     note = _required(note, "note")
-    before = _move(
-        action, (A.OPEN,), A.COMPLETED, notes=note, completed_at=timezone.now(), completed_by=by
-    )
-    notifications.on_action_completed(Action.objects.select_related("branch").get(pk=action.pk))
-    _event(
-        EventKind.ACTION_COMPLETED,
+    done = _step(
         action,
+        EventKind.ACTION_COMPLETED,
         by=by,
-        reason=note,
-        before={"status": before},
-        after={"status": A.COMPLETED},
+        text=note,
+        before=(A.OPEN,),
+        to=A.COMPLETED,
+        notes=note,
+        completed_at=timezone.now(),
+        completed_by=by,
     )
-    return Action.objects.get(pk=action.pk)
+    notifications.on_action_completed(done)
+    return done
 
 
 @transaction.atomic
 def action_verify(*, action: Action, by: User, reason: str) -> Action:
     """Head office signs a completed fix off (completed -> verified), with a reason."""
     reason = _required(reason, "reason")
-    before = _move(
+    return _step(
         action,
-        (A.COMPLETED,),
-        A.VERIFIED,
+        EventKind.ACTION_VERIFIED,
+        by=by,
+        text=reason,
+        before=(A.COMPLETED,),
+        to=A.VERIFIED,
         verified_at=timezone.now(),
         verified_by=by,
         reason=reason,
     )
-    _event(
-        EventKind.ACTION_VERIFIED,
-        action,
-        by=by,
-        reason=reason,
-        before={"status": before},
-        after={"status": A.VERIFIED},
-    )
-    return Action.objects.get(pk=action.pk)
 
 
 @transaction.atomic
@@ -199,21 +202,15 @@ def action_reopen(*, action: Action, by: User, reason: str) -> Action:
         ~Q(pk=action.pk), branch_id=action.branch_id, item=action.item, status__in=UNVERIFIED
     ).exists():
         raise InvalidTransition("Another action for this item is open at the branch.")
-    before = _move(
+    return _step(
         action,
-        (A.COMPLETED, A.VERIFIED),
-        A.OPEN,
+        EventKind.ACTION_REOPENED,
+        by=by,
+        text=reason,
+        before=(A.COMPLETED, A.VERIFIED),
+        to=A.OPEN,
         reason=reason,
         verified_at=None,
         verified_by=None,
         closed_by_audit=None,
     )
-    _event(
-        EventKind.ACTION_REOPENED,
-        action,
-        by=by,
-        reason=reason,
-        before={"status": before},
-        after={"status": A.OPEN},
-    )
-    return Action.objects.get(pk=action.pk)
