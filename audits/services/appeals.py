@@ -42,6 +42,7 @@ from audits.models import (
 from audits.services import notifications, trail
 from audits.services.brand_settings import brand_settings_for
 from audits.services.corrections import ItemCorrection, submission_correct
+from audits.services.keyed_rows import keyed_row_problems
 from scoring.benchmark.periods import parse_period
 
 MAX_APPEALED_ITEMS = 100
@@ -84,15 +85,13 @@ def _checked_items(audit: Submission, items: Sequence[AppealedItem]) -> None:
     if len(items) > MAX_APPEALED_ITEMS:
         problems["items"] = [f"At most {MAX_APPEALED_ITEMS} items."]
     known = {item.key for item in audit.assignment.checklist.checklist.items()}
-    seen: set[str] = set()
-    for index, appealed in enumerate(items):
-        if appealed.item not in known:
-            problems.setdefault(f"items.{index}.item", []).append("Not an item of this audit.")
-        elif appealed.item in seen:
-            problems.setdefault(f"items.{index}.item", []).append("Appealed more than once.")
-        seen.add(appealed.item)
-        if not appealed.reason.strip():
-            problems.setdefault(f"items.{index}.reason", []).append("Say why.")
+    problems |= keyed_row_problems(
+        items,
+        name="items",
+        known=known,
+        unknown="Not an item of this audit.",
+        repeated="Appealed more than once.",
+    )
     if problems:
         raise InvalidInput(problems)
 
@@ -162,20 +161,19 @@ def appeal_open(
 def _checked_decisions(appeal: Appeal, decisions: Sequence[ItemDecision]) -> None:
     problems: dict[str, list[str]] = {}
     appealed = [i.item for i in appeal.items.all()]
-    seen: set[str] = set()
+    problems |= keyed_row_problems(
+        decisions,
+        name="decisions",
+        known=appealed,
+        unknown="Not appealed.",
+        repeated="Decided more than once.",
+    )
     for index, decision in enumerate(decisions):
-        if decision.item not in appealed:
-            problems.setdefault(f"decisions.{index}.item", []).append("Not appealed.")
-        elif decision.item in seen:
-            problems.setdefault(f"decisions.{index}.item", []).append("Decided more than once.")
-        seen.add(decision.item)
-        if not decision.reason.strip():
-            problems.setdefault(f"decisions.{index}.reason", []).append("Say why.")
         if not decision.upheld and decision.correction is not None:
             problems.setdefault(f"decisions.{index}.correction", []).append(
                 "Only an upheld item is corrected."
             )
-    missing = [item for item in appealed if item not in seen]
+    missing = [item for item in appealed if item not in {d.item for d in decisions}]
     if missing:
         problems.setdefault("decisions", []).append(f"Decide every item: {', '.join(missing)}.")
     if problems:

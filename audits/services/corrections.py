@@ -27,6 +27,7 @@ from audits.models import (
     User,
 )
 from audits.services import trail
+from audits.services.keyed_rows import keyed_row_problems
 from audits.services.rescoring import rescore_batch
 from scoring.answers import validate_answers
 from scoring.types import Answer as AnswerData
@@ -57,13 +58,8 @@ def _checked(items: Sequence[ItemCorrection], current: dict[str, Answer], checkl
         problems["items"] = ["Correct at least one item."]
     if len(items) > MAX_CORRECTED_ITEMS:
         problems["items"] = [f"At most {MAX_CORRECTED_ITEMS} items."]
-    seen: set[str] = set()
+    problems |= keyed_row_problems(items, name="items", repeated="Corrected more than once.")
     for index, correction in enumerate(items):
-        if not correction.reason.strip():
-            problems.setdefault(f"items.{index}.reason", []).append("Say why.")
-        if correction.item in seen:
-            problems.setdefault(f"items.{index}.item", []).append("Corrected more than once.")
-        seen.add(correction.item)
         if correction.na and correction.value is not None:
             problems.setdefault(f"items.{index}.value", []).append(
                 "An N/A answer cannot also have a value."
