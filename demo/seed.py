@@ -56,7 +56,10 @@ from audits.models import (
     SubmissionVersion,
     User,
 )
+from audits.services.actions import action_complete, action_verify, actions_on_release, overdue
+from audits.services.appeals import AppealedItem, ItemDecision, appeal_decide, appeal_open
 from audits.services.benchmarks.building import benchmarks_refresh_brand
+from audits.services.brand_settings import brand_settings_for, brand_settings_update
 from audits.services.checklists import checklist_publish
 from audits.services.integrity import signals_record
 from audits.services.photos import photo_store
@@ -91,6 +94,16 @@ PHOTO_DAYS = 14  # only audits this recent get photos
 QUEUE_VISITS = 6  # the most recent scored audits wait for review; all earlier ones are released
 FAR_FROM_BRANCH_M = (1500.0, 2000.0)  # where the flagged visit's phone placed it
 RELEASE_HOURS = (0.5, 8.0)  # how long after scoring the reviewer released an audit
+ACTION_HISTORY_DAYS = 60  # the owner's actions come from this much released history
+ACTION_ITEMS = 3  # the brand's action_items: its most-missed items
+DEMO_APPEAL_DAYS = 30
+ACTION_NOTE = "Went over it with the team at the morning briefing."
+VERIFY_REASON = "Seen done on the area manager's visit."
+APPEAL_REASONS = (
+    "The member of staff did this: the CCTV shows it.",
+    "The shopper left before we could answer.",
+)
+DECISION_REASONS = {True: "Agreed: the recording shows it.", False: "The report stands."}
 FAR, MOCKED = "gps_far_from_branch", "mock_location"  # the two visits flagged on purpose
 RETURN_REASON = "The comments do not explain the low marks for service."
 RETURN_QUESTIONS = (
@@ -288,6 +301,8 @@ class _Writer:
         self.clock.lap("photos")
         self._review()
         self.clock.lap("review")
+        self._appeals_and_actions()
+        self.clock.lap("appeals and actions")
 
     # --- people and network ------------------------------------------------------------------
 
@@ -638,6 +653,9 @@ class _Writer:
             "scores": tally["scores"],
             "photos": tally["photos"],
         }
+        current = Score.objects.filter(
+            submission__assignment__branch__brand=self.brand, is_current=True
+        )
         mean = None
         if tally["with_overall"]:
             mean = round(float(self.overall_total / tally["with_overall"]), 2)
@@ -646,8 +664,9 @@ class _Writer:
             counts=counts,
             assignments=dict(sorted(self.statuses.items())),
             mean_overall=mean,
-            passed=tally["passed"],
-            critical_failures=tally["critical"],
+            # Of the current scores: an upheld appeal re-scored one audit after it was written.
+            passed=current.filter(passed=True).count(),
+            critical_failures=current.exclude(critical_failures=[]).count(),
             review={
                 name: self.review[name] for name in ("released", "waiting", "flagged", "returned")
             },
@@ -789,6 +808,98 @@ class _Writer:
         self.log(
             f"Review: {review['released']} released, {review['waiting']} waiting "
             f"({review['flagged']} flagged), {review['returned']} returned."
+        )
+
+    def _appeals_and_actions(self) -> None:
+        """What the owner's branches owe and contest, through the services.
+
+        Actions: the released audits of the owner's franchisee's branches over the last
+        ACTION_HISTORY_DAYS go through the release rule in release order, so failures open
+        actions and later passes verify them; each action's opened and due times are then set
+        from its audit's release, as they would have been (older ones are overdue). Appeals:
+        the owner contests the latest released audit and the one before it, if they are still
+        within the brand's appeal window (a history that ends in the past has none); head
+        office decides the older one, one item upheld and one not.
+        """
+        owner, hq = self.staff["owner"], self.staff["hq"]
+        franchisee = self.franchisees[self.plan.owner_franchisee]
+        released = Submission.objects.filter(
+            assignment__branch__franchisee=franchisee,
+            status=SubmissionStatus.RELEASED,
+            released_at__gte=self.end - timedelta(days=ACTION_HISTORY_DAYS),
+        ).order_by("released_at", "pk")
+        # Head office asks for actions on the items its branches miss most, and gives owners
+        # a month to appeal (the default week would leave a demo with no appeal to show).
+        missed = Counter(
+            row["item"]
+            for audit in released
+            for row in audit.scores.get(is_current=True).items
+            if row["earned"] < row["possible"]
+        )
+        brand_settings_update(
+            brand=self.brand,
+            by=hq,
+            changes={
+                "action_items": [item for item, _ in missed.most_common(ACTION_ITEMS)],
+                "appeal_days": DEMO_APPEAL_DAYS,
+            },
+        )
+        days = brand_settings_for(self.brand).action_days
+        for audit in released:
+            for action in actions_on_release([audit.pk]):
+                Action.objects.filter(pk=action.pk).update(
+                    opened_at=audit.released_at, due=audit.released_at + timedelta(days=days)
+                )
+        # The owner has fixed the two oldest; head office has signed the first off.
+        oldest = list(
+            Action.objects.filter(branch__franchisee=franchisee, status="open").order_by(
+                "opened_at", "pk"
+            )[:2]
+        )
+        for number, action in enumerate(oldest):
+            done = action_complete(action=action, by=owner, note=ACTION_NOTE)
+            if number == 0:
+                action_verify(action=done, by=hq, reason=VERIFY_REASON)
+        appealable = [
+            audit
+            for audit in released.reverse()[:2]
+            if timezone.now() - audit.released_at
+            <= timedelta(days=brand_settings_for(self.brand).appeal_days)
+        ]
+        appeals = []
+        for number, audit in enumerate(appealable):
+            lost = [
+                row["item"]
+                for row in audit.scores.get(is_current=True).items
+                if row["earned"] < row["possible"]
+            ][:2] or [row["item"] for row in audit.scores.get(is_current=True).items][:2]
+            appeal, _ = appeal_open(
+                audit=audit,
+                by=owner,
+                client_id=uuid.UUID(int=self.options.seed * 1000 + number),
+                items=[
+                    AppealedItem(item=item, reason=APPEAL_REASONS[n]) for n, item in enumerate(lost)
+                ],
+            )
+            appeals.append(appeal)
+        if len(appeals) == 2:
+            items = list(appeals[1].items.all())
+            appeal_decide(
+                appeal=appeals[1],
+                by=hq,
+                decisions=[
+                    ItemDecision(item=item.item, upheld=n == 0, reason=DECISION_REASONS[n == 0])
+                    for n, item in enumerate(items)
+                ],
+            )
+            self.tally["scores"] += 1  # the upheld item re-scored the audit: a new revision
+        owed = Action.objects.filter(branch__franchisee=franchisee)
+        still_open = Appeal.objects.filter(pk__in=[a.pk for a in appeals], status="open").count()
+        self.log(
+            f"Appeals: {len(appeals)} ({still_open} open). "
+            f"Actions: {owed.filter(status='open').count()} open "
+            f"({overdue(owed).count()} overdue), {owed.filter(status='verified').count()} "
+            "verified."
         )
 
 

@@ -175,8 +175,10 @@ def test_every_stored_score_is_what_the_engine_gives():
     for submission in submissions.select_related("assignment__checklist", "assignment"):
         assert submission.status in (S.RELEASED, S.SCORED, S.RETURNED)  # see the review mix
         assert submission.assignment.status == AssignmentStatus.SCORED
-        (stored,) = submission.scores.all()
-        assert stored.is_current and stored.engine_version == ENGINE_VERSION
+        # One score each, but the audit whose appeal head office upheld: re-scored, kept both.
+        stored = submission.scores.get(is_current=True)
+        assert submission.scores.count() == 1 or submission.appeals.filter(status="decided")
+        assert stored.engine_version == ENGINE_VERSION
         version = submission.assignment.checklist
         result = score(version.checklist, answers_as_data(list(submission.answers.all())))
         expected = score_fields(result)
@@ -270,7 +272,7 @@ def test_the_summary_tallies_what_was_written():
         "scores": Score.objects.filter(**in_brand).count(),
         "photos": Photo.objects.filter(**in_brand).count(),
     }
-    scores = Score.objects.filter(**in_brand)
+    scores = Score.objects.filter(**in_brand, is_current=True)
     assert summary.passed == scores.filter(passed=True).count()
     assert summary.critical_failures == scores.exclude(critical_failures=[]).count()
     assert summary.assignments["offered"] >= 3
@@ -399,16 +401,40 @@ def test_reset_removes_the_appeals_actions_and_trail_the_demo_gathered():
     )
     Submission.objects.filter(pk=audit.pk).update(released_at=timezone.now())
     audit.refresh_from_db()
-    appeal_open(
+    Appeal.objects.filter(submission=audit).delete()  # the demo's own, if it made one
+    appeal, _ = appeal_open(
         audit=audit,
         by=owner,
         client_id=_uuid.uuid4(),
         items=[AppealedItem(item=audit.answers.first().item, reason="Not so.")],
     )
-    Action.objects.create(
+    action = Action.objects.create(
         branch=audit.assignment.branch, submission=audit, item="x", title="X", due=timezone.now()
     )
     assert Event.objects.filter(brand=brand).exists()
     seed("--reset", "--months", "1")
-    assert not Appeal.objects.exists() and not Action.objects.exists()
+    assert not Appeal.objects.filter(pk=appeal.pk).exists()
+    assert not Action.objects.filter(pk=action.pk).exists()
     assert not Event.objects.filter(brand_id=brand.pk).exists()
+
+
+def test_the_owner_has_appeals_open_and_decided_and_actions_open_overdue_and_verified():
+    """Issue 13's demo: the owner's branches owe and contest things, through the services."""
+    from audits.models import Action, Appeal
+    from audits.services.actions import overdue
+
+    out = seed()
+    owner = login("owner", DEFAULT_PASSWORD)
+    appeals = owner.get("/api/v1/appeals/").json()["results"]
+    assert sorted(a["status"] for a in appeals) == ["decided", "open"]
+    decided = next(a for a in appeals if a["status"] == "decided")
+    assert sorted(i["upheld"] for i in decided["items"]) == [False, True]
+    actions = Action.objects.filter(branch__brand__name=DEMO_BRAND)
+    assert actions.filter(status="open").exclude(pk__in=overdue(actions)).exists()
+    assert overdue(actions).exists()
+    assert actions.filter(status="verified").exists()
+    assert actions.filter(status="completed").exists()
+    assert Appeal.objects.count() == 2
+    assert re.search(
+        r"Appeals: 2 \(1 open\)\. Actions: \d+ open \(\d+ overdue\), \d+ verified\.", out
+    )
