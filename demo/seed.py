@@ -860,19 +860,18 @@ class _Writer:
             done = action_complete(action=action, by=owner, note=ACTION_NOTE)
             if number == 0:
                 action_verify(action=done, by=hq, reason=VERIFY_REASON)
+        window = timedelta(days=brand_settings_for(self.brand).appeal_days)
         appealable = [
             audit
             for audit in released.reverse()[:2]
-            if timezone.now() - audit.released_at
-            <= timedelta(days=brand_settings_for(self.brand).appeal_days)
+            if timezone.now() - audit.released_at <= window
         ]
         appeals = []
         for number, audit in enumerate(appealable):
-            lost = [
-                row["item"]
-                for row in audit.scores.get(is_current=True).items
-                if row["earned"] < row["possible"]
-            ][:2] or [row["item"] for row in audit.scores.get(is_current=True).items][:2]
+            rows = audit.scores.get(is_current=True).items
+            lost = [row["item"] for row in rows if row["earned"] < row["possible"]][:2] or [
+                row["item"] for row in rows
+            ][:2]
             appeal, _ = appeal_open(
                 audit=audit,
                 by=owner,

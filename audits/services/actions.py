@@ -21,6 +21,7 @@ from audits.errors import InvalidInput, InvalidTransition
 from audits.models import (
     Action,
     ActionStatus,
+    BrandSettings,
     EventKind,
     Score,
     Submission,
@@ -65,24 +66,28 @@ def actions_on_release(submission_ids: Iterable[int]) -> list[Action]:
         .order_by("released_at", "pk")
     )
     opened: list[Action] = []
+    settings_of: dict[int, BrandSettings] = {}  # one read per brand, not per audit
     for audit in audits:
         score = Score.objects.filter(submission=audit, is_current=True).first()
         if score is None:
             continue
         branch = audit.assignment.branch
-        settings = brand_settings_for(branch.brand)
+        if branch.brand_id not in settings_of:
+            settings_of[branch.brand_id] = brand_settings_for(branch.brand)
+        settings = settings_of[branch.brand_id]
         opening, passed = _failed_and_passed(score, set(settings.action_items))
         _close_passed(audit, passed)
-        texts = {item.key: item.text for item in audit.assignment.checklist.checklist.items()}
         owed = set(
             Action.objects.filter(branch=branch, status__in=UNVERIFIED).values_list(
                 "item", flat=True
             )
         )
+        opening = [row for row in opening if row["item"] not in owed]
+        if not opening:
+            continue  # most releases: nothing to open, and no checklist to read
+        texts = {item.key: item.text for item in audit.assignment.checklist.checklist.items()}
         now = timezone.now()
         for row in opening:
-            if row["item"] in owed:
-                continue
             action = Action.objects.create(
                 branch=branch,
                 submission=audit,
@@ -91,7 +96,6 @@ def actions_on_release(submission_ids: Iterable[int]) -> list[Action]:
                 opened_at=now,
                 due=now + timedelta(days=settings.action_days),
             )
-            owed.add(action.item)
             opened.append(action)
             _event(EventKind.ACTION_OPENED, action, by=None, after={"status": A.OPEN})
     return opened
