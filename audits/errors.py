@@ -135,6 +135,13 @@ class AppealNotOpen(Conflict):
     default_message = "This appeal is already decided."
 
 
+class EvidenceClosed(Conflict):
+    """Evidence for a decided appeal or a verified action, or past the limit (named in it)."""
+
+    default_code = "evidence_closed"
+    default_message = "This takes no more evidence photos."
+
+
 class AssignmentNotAccepted(Conflict):
     """A visit reported for an assignment its shopper never accepted."""
 

@@ -27,6 +27,7 @@ from .models import (
     ChecklistVersion,
     Event,
     EventKind,
+    EvidencePhoto,
     Franchisee,
     Membership,
     Notification,
@@ -462,6 +463,7 @@ OWNER_TRAIL = Q(kind=EventKind.STATUS, after__status__in=RELEASED_STATUSES) | Q(
         EventKind.ACTION_COMPLETED,
         EventKind.ACTION_VERIFIED,
         EventKind.ACTION_REOPENED,
+        EventKind.EVIDENCE_ADDED,
     )
 )
 
@@ -494,7 +496,7 @@ def appeals_visible_to(user: User) -> QuerySet[Appeal]:
     access = access_for(user)
     appeals = Appeal.objects.select_related(
         "submission__assignment__branch", "opened_by", "decided_by"
-    ).prefetch_related("items")
+    ).prefetch_related("items", "evidence")
     if access.is_admin:
         return appeals
     return appeals.filter(
@@ -513,6 +515,15 @@ def appeals_decided_by(user: User) -> QuerySet[Appeal]:
     return appeals.filter(submission__assignment__branch__brand_id__in=access.head_office_brand_ids)
 
 
+@_authenticated_only
+def appeals_evidenced_by(user: User) -> QuerySet[Appeal]:
+    """Appeals an owner adds evidence photos to: their own franchisees' (open or not: the
+    service names why a decided one takes none)."""
+    return appeals_visible_to(user).filter(
+        submission__assignment__branch__franchisee_id__in=access_for(user).owned_franchisee_ids
+    )
+
+
 # --- Actions ----------------------------------------------------------------------------------
 
 
@@ -521,7 +532,9 @@ def actions_visible_to(user: User) -> QuerySet[Action]:
     """Actions of the branches the caller sees: the brand's staff all of them, an owner those
     of their franchisees' branches."""
     access = access_for(user)
-    actions = Action.objects.select_related("branch", "completed_by", "verified_by")
+    actions = Action.objects.select_related(
+        "branch", "completed_by", "verified_by"
+    ).prefetch_related("evidence")
     if access.is_admin:
         return actions
     return actions.filter(
@@ -543,6 +556,16 @@ def actions_managed_by(user: User) -> QuerySet[Action]:
     """Actions head office verifies or reopens: its brands'."""
     return actions_visible_to(user).filter(
         branch__brand_id__in=access_for(user).head_office_brand_ids
+    )
+
+
+@_authenticated_only
+def evidence_visible_to(user: User) -> QuerySet[EvidencePhoto]:
+    """Evidence photos of the appeals and actions the caller may read (owners took them: no
+    staff-only ones among them)."""
+    return EvidencePhoto.objects.filter(
+        Q(appeal__in=appeals_visible_to(user).values("pk"))
+        | Q(action__in=actions_visible_to(user).values("pk"))
     )
 
 

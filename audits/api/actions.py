@@ -17,13 +17,16 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.api.base import ScopedViewSet
+from audits.api.evidence import evidence_upload, evidence_upload_schema
 from audits.api.fields import DatabaseIdFilter, StrictCharField
 from audits.api.filtering import StrictBooleanFilter, StrictFilterSet
+from audits.api.parsers import BoundedJSONParser, BoundedMultiPartParser
 from audits.api.permissions import IsFranchiseOwner, IsHeadOffice
 from audits.api.schema import error_response
-from audits.api.serializers import BranchRefSerializer
+from audits.api.serializers import BranchRefSerializer, EvidencePhotoSerializer
 from audits.models import Action, ActionStatus
 from audits.services import actions as action_services
+from audits.services.evidence import COMPLETION_MAX_PHOTOS
 
 
 class ActionSerializer(serializers.Serializer):
@@ -43,6 +46,7 @@ class ActionSerializer(serializers.Serializer):
         source="closed_by_audit_id", allow_null=True, help_text="A later audit that passed it."
     )
     reason = StrictCharField(allow_blank=True, help_text="Head office's, on verify or reopen.")
+    evidence = EvidencePhotoSerializer(many=True, help_text="The owner's photos, oldest first.")
 
     def get_overdue(self, action: Action) -> bool:
         return action.status == ActionStatus.OPEN and action.due < timezone.now()
@@ -50,6 +54,21 @@ class ActionSerializer(serializers.Serializer):
 
 class ActionNoteSerializer(serializers.Serializer):
     note = StrictCharField(max_length=2000, help_text="What was done.")
+
+
+class ActionCompleteSerializer(ActionNoteSerializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        max_length=COMPLETION_MAX_PHOTOS,
+        help_text=f"Up to {COMPLETION_MAX_PHOTOS} photos of the fix (multipart only; more, one "
+        "at a time, through /actions/{id}/photos/).",
+    )
+
+
+class CompletionMultiPartParser(BoundedMultiPartParser):
+    images = COMPLETION_MAX_PHOTOS
 
 
 class ActionReasonSerializer(serializers.Serializer):
@@ -84,37 +103,56 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     filterset_class = ActionFilter
     permission_classes = [IsAuthenticated]
     read_selector = selectors.actions_visible_to
+    throttle_scopes = {"photos": "photos"}
     write_selectors = {
         "complete": selectors.actions_completed_by,
+        "photos": selectors.actions_completed_by,
         "verify": selectors.actions_managed_by,
         "reopen": selectors.actions_managed_by,
     }
 
     def get_permissions(self):
-        if self.action == "complete":
+        if self.action in {"complete", "photos"}:
             return [IsAuthenticated(), IsFranchiseOwner()]
         if self.action in {"verify", "reopen"}:
             return [IsAuthenticated(), IsHeadOffice()]
         return super().get_permissions()
 
-    def _step(self, body: type[serializers.Serializer], field: str, service) -> Response:
-        """Read the step's one text field, run the service, answer the action as it is now."""
+    def _step(self, body: type[serializers.Serializer], service) -> Response:
+        """Read the step's fields, run the service, answer the action as it is now."""
         data = body(data=self.request.data)
         data.is_valid(raise_exception=True)
-        done = service(
-            action=self.get_object(), by=self.request.user, **{field: data.validated_data[field]}
-        )
+        done = service(action=self.get_object(), by=self.request.user, **data.validated_data)
         visible = selectors.actions_visible_to(self.request.user).get(pk=done.pk)
-        return Response(ActionSerializer(visible).data)
+        return Response(ActionSerializer(visible, context=self.get_serializer_context()).data)
 
     @extend_schema(
-        request=ActionNoteSerializer,
-        responses={200: ActionSerializer, 409: NOT_NOW},
-        summary="Report an open action done, with a note (the branch's owner)",
+        request={
+            "application/json": ActionNoteSerializer,
+            "multipart/form-data": ActionCompleteSerializer,
+        },
+        responses={
+            200: ActionSerializer,
+            409: error_response(
+                "Not open (invalid_transition), or over the evidence limit (evidence_closed)"
+            ),
+            413: error_response("A photo over the size limit; attr `photos.<i>`"),
+            415: error_response("A photo not JPEG, PNG, WebP or HEIC; attr `photos.<i>`"),
+        },
+        summary="Report an open action done, with a note and optional photos (the branch's owner)",
     )
-    @route(detail=True, methods=["post"])
+    @route(
+        detail=True,
+        methods=["post"],
+        parser_classes=[BoundedJSONParser, CompletionMultiPartParser],
+    )
     def complete(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(ActionNoteSerializer, "note", action_services.action_complete)
+        return self._step(ActionCompleteSerializer, action_services.action_complete)
+
+    @extend_schema(**evidence_upload_schema("action"))
+    @route(detail=True, methods=["post"], parser_classes=[BoundedMultiPartParser])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        return evidence_upload(request, self.get_object(), self.get_serializer_context())
 
     @extend_schema(
         request=ActionReasonSerializer,
@@ -123,7 +161,7 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     )
     @route(detail=True, methods=["post"])
     def verify(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(ActionReasonSerializer, "reason", action_services.action_verify)
+        return self._step(ActionReasonSerializer, action_services.action_verify)
 
     @extend_schema(
         request=ActionReasonSerializer,
@@ -132,4 +170,4 @@ class ActionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     )
     @route(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(ActionReasonSerializer, "reason", action_services.action_reopen)
+        return self._step(ActionReasonSerializer, action_services.action_reopen)

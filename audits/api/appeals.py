@@ -17,11 +17,17 @@ from rest_framework.response import Response
 
 from audits import selectors
 from audits.api.base import ScopedViewSet
+from audits.api.evidence import evidence_upload, evidence_upload_schema
 from audits.api.fields import StrictCharField
 from audits.api.filtering import StrictFilterSet
-from audits.api.permissions import IsHeadOffice, ReviewsReports
+from audits.api.parsers import BoundedMultiPartParser
+from audits.api.permissions import IsFranchiseOwner, IsHeadOffice, ReviewsReports
 from audits.api.schema import error_response
-from audits.api.serializers import BranchRefSerializer, TrailUserSerializer
+from audits.api.serializers import (
+    BranchRefSerializer,
+    EvidencePhotoSerializer,
+    TrailUserSerializer,
+)
 from audits.models import Appeal, AppealStatus
 from audits.services import appeals as appeal_services
 
@@ -84,6 +90,7 @@ class OwnerAppealSerializer(serializers.Serializer):
     opened_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     items = AppealItemSerializer(many=True)
+    evidence = EvidencePhotoSerializer(many=True, help_text="The owner's photos, oldest first.")
 
 
 class AppealSerializer(OwnerAppealSerializer):
@@ -102,7 +109,7 @@ def appeal_shape(user, appeal: Appeal) -> type[serializers.Serializer]:
 
 
 def appeal_data(request: Request, appeal: Appeal) -> dict:
-    return appeal_shape(request.user, appeal)(appeal).data
+    return appeal_shape(request.user, appeal)(appeal, context={"request": request}).data
 
 
 class AppealFiguresSerializer(serializers.Serializer):
@@ -163,8 +170,9 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     write_selectors = {
         "decide": selectors.appeals_decided_by,
         "stats": selectors.appeals_visible_to,
+        "photos": selectors.appeals_evidenced_by,
     }
-    throttle_scopes = {"stats": "expensive_reads"}
+    throttle_scopes = {"stats": "expensive_reads", "photos": "photos"}
     extra_error_attrs = {
         "decide": ["decisions", "decisions.<i>.item", "decisions.<i>.reason",
                    "decisions.<i>.correction"],
@@ -175,6 +183,8 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             return [IsAuthenticated(), IsHeadOffice()]
         if self.action == "stats":
             return [IsAuthenticated(), ReviewsReports()]
+        if self.action == "photos":
+            return [IsAuthenticated(), IsFranchiseOwner()]
         return super().get_permissions()
 
     @extend_schema(
@@ -190,6 +200,11 @@ class AppealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         query.is_valid(raise_exception=True)
         figures = appeal_services.appeal_stats(self.get_queryset(), query.validated_data["period"])
         return Response(AppealStatsSerializer(figures).data)
+
+    @extend_schema(**evidence_upload_schema("appeal"))
+    @action(detail=True, methods=["post"], parser_classes=[BoundedMultiPartParser])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        return evidence_upload(request, self.get_object(), self.get_serializer_context())
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -149,13 +149,15 @@ def _refuse_constant(name: str) -> None:
 
 
 class BoundedMultiPartParser(parsers.MultiPartParser):
-    """Photo uploads: one image of at most PHOTO_MAX_BYTES plus its few form fields, refused
-    by its declared length before a byte is spooled to disk."""
+    """Photo uploads: `images` images of at most PHOTO_MAX_BYTES each plus a few form fields,
+    refused by its declared length before a byte is spooled to disk."""
+
+    images = 1
 
     def parse(self, stream, media_type=None, parser_context=None):
         request = (parser_context or {}).get("request")
         if request is not None:
-            refuse_oversized(request.META, settings.PHOTO_MAX_BYTES + 1024 * 1024)
+            refuse_oversized(request.META, self.images * settings.PHOTO_MAX_BYTES + 1024 * 1024)
         parsed = super().parse(stream, media_type, parser_context)
         check_decoded(dict(parsed.data.items()), settings.API_MAX_JSON_DEPTH)
         return parsed

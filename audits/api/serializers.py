@@ -16,6 +16,7 @@ from audits.models import (
     Assignment,
     Branch,
     EventKind,
+    EvidencePhoto,
     Franchisee,
     Photo,
     Region,
@@ -326,16 +327,19 @@ class OwnerPhotoSerializer(StrictModelSerializer):
         model = Photo
         fields = ["id", "item", "url", "thumbnail_url", "width", "height", "uploaded_at"]
 
+    url_names = ("api-v1:photo-download", "api-v1:photo-thumbnail")
+
     def _absolute(self, name: str, photo: Photo) -> str:
         path = reverse(name, kwargs={"pk": photo.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 
     def get_url(self, photo: Photo) -> str:
-        return self._absolute("api-v1:photo-download", photo)
+        """The permission-checked download of the stripped copy."""
+        return self._absolute(self.url_names[0], photo)
 
     def get_thumbnail_url(self, photo: Photo) -> str:
-        return self._absolute("api-v1:photo-thumbnail", photo)
+        return self._absolute(self.url_names[1], photo)
 
 
 class PhotoSerializer(OwnerPhotoSerializer):
@@ -368,6 +372,17 @@ class PhotoEvidenceSerializer(OwnerPhotoSerializer):
     class Meta(OwnerPhotoSerializer.Meta):
         fields = [*OwnerPhotoSerializer.Meta.fields, *EVIDENCE_FIELDS]
         extra_kwargs = {name: {"required": False, "read_only": False} for name in EVIDENCE_FIELDS}
+
+
+class EvidencePhotoSerializer(OwnerPhotoSerializer):
+    """An owner's evidence photo of an appeal or action, as everyone who reads those sees it
+    (the owner took it: nothing in it is staff-only)."""
+
+    url_names = ("api-v1:evidence-download", "api-v1:evidence-thumbnail")
+
+    class Meta:
+        model = EvidencePhoto
+        fields = ["id", "url", "thumbnail_url", "width", "height", "uploaded_at"]
 
 
 class ItemScoreSerializer(serializers.Serializer):

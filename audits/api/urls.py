@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from rest_framework.routers import SimpleRouter
 
-from audits.api import benchmarks, views
+from audits.api import benchmarks, files, views
 from audits.api.actions import ActionViewSet
 from audits.api.appeals import AppealViewSet
 from audits.api.auth import TokenObtainView, TokenRenewView
@@ -50,8 +50,14 @@ urlpatterns = [
     path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("auth/token/refresh/", TokenRenewView.as_view(), name="token-refresh"),
     path("me/", views.MeView.as_view(), name="me"),
-    path("photos/<id:pk>/", views.PhotoFileView.as_view(), name="photo-download"),
-    path("photos/<id:pk>/thumbnail/", views.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
+    path("photos/<id:pk>/", files.PhotoFileView.as_view(), name="photo-download"),
+    path("photos/<id:pk>/thumbnail/", files.PhotoThumbnailView.as_view(), name="photo-thumbnail"),
+    path("evidence/<id:pk>/", files.EvidenceFileView.as_view(), name="evidence-download"),
+    path(
+        "evidence/<id:pk>/thumbnail/",
+        files.EvidenceThumbnailView.as_view(),
+        name="evidence-thumbnail",
+    ),
     path("benchmarks/", benchmarks.LeagueTableView.as_view(), name="benchmarks"),
     path("benchmarks/compare/", benchmarks.CompareView.as_view(), name="benchmarks-compare"),
     path(

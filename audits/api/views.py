@@ -6,9 +6,7 @@ writes go into `acting_brand()`, never an implied one.
 
 from __future__ import annotations
 
-from django.http import FileResponse
 from django_filters import rest_framework as filters
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status
 from rest_framework.decorators import action
@@ -581,29 +579,3 @@ class SubmissionSignalsView(ScopedView, generics.ListAPIView):
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
-
-
-class PhotoFileView(ScopedView):
-    """Serves a stripped photo only to those who may read its submission (404 otherwise)."""
-
-    variant = "image"
-    read_selector = selectors.photos_visible_to
-
-    @extend_schema(
-        responses={
-            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="A JPEG"),
-            404: NOT_YOURS,
-        },
-        summary="Download a photo (permission-checked)",
-    )
-    def get(self, request: Request, pk: int) -> FileResponse:
-        photo = self.scoped_object(pk)
-        field = getattr(photo, self.variant)
-        response = FileResponse(field.open("rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=3600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
-
-
-class PhotoThumbnailView(PhotoFileView):
-    variant = "thumbnail"

@@ -4,6 +4,7 @@ from .actions import Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
+from .evidence import EvidencePhoto
 from .notifications import EmailStatus, Notification, NotificationKind
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, SignInUnlock, User
 from .scores import Score
@@ -57,6 +58,7 @@ __all__ = [
     "EmailStatus",
     "Event",
     "EventKind",
+    "EvidencePhoto",
     "Franchisee",
     "Membership",
     "Notification",

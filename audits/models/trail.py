@@ -37,6 +37,7 @@ class EventKind(models.TextChoices):
     ACTION_COMPLETED = "action_completed", "Action completed"
     ACTION_VERIFIED = "action_verified", "Action verified"
     ACTION_REOPENED = "action_reopened", "Action reopened"
+    EVIDENCE_ADDED = "evidence_added", "Evidence photo added"
 
 
 class ActorRole(models.TextChoices):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.utils import timezone
 
 from .checklists import ChecklistVersion
+from .images import StrippedImage, image_storage
 from .organisation import Branch
 
 
@@ -313,15 +313,15 @@ class AnswerVersion(models.Model):
 
 
 def _photo_storage():
-    """The storage set up as "photos" in settings (filesystem or S3-compatible)."""
-    return storages["photos"]
+    # Named in migration 0001: kept under this name so no migration follows a rename.
+    return image_storage()
 
 
 def _photo_path(photo: Photo, filename: str) -> str:
     return f"photos/{photo.submission_id}/{photo.client_id}/{filename}"
 
 
-class Photo(models.Model):
+class Photo(StrippedImage):
     """A re-encoded, metadata-free copy of an uploaded photo, with its evidence fields.
 
     The original bytes are never kept (they carry the shopper's EXIF); what proves the visit
@@ -329,23 +329,16 @@ class Photo(models.Model):
     """
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="photos")
-    client_id = models.UUIDField()
     item = models.CharField(max_length=100, blank=True)
     # Copied from the checklist item when stored (versions never change): head office and
     # reviewers only, never an owner (a receipt could be matched to the shopper's payment).
     staff_only = models.BooleanField(default=False)
-    sha256 = models.CharField(max_length=64)
     perceptual_hash = models.CharField(max_length=32, blank=True)
     image = models.FileField(upload_to=_photo_path, storage=_photo_storage, max_length=300)
     thumbnail = models.FileField(upload_to=_photo_path, storage=_photo_storage, max_length=300)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    original_format = models.CharField(max_length=10)
-    original_bytes = models.PositiveIntegerField()
     taken_at = models.DateTimeField(null=True, blank=True)
     gps_latitude = models.FloatField(null=True, blank=True)
     gps_longitude = models.FloatField(null=True, blank=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["submission", "uploaded_at", "id"]

@@ -10,9 +10,10 @@ recorded as such. Every step is a trail event (owners read them, staff by role).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -23,13 +24,15 @@ from audits.models import (
     ActionStatus,
     BrandSettings,
     EventKind,
+    EvidencePhoto,
     Score,
     Submission,
     SubmissionStatus,
     User,
 )
-from audits.services import notifications, trail
+from audits.services import evidence, notifications, trail
 from audits.services.brand_settings import brand_settings_for
+from audits.services.uploads import files_discard
 
 A = ActionStatus
 UNVERIFIED = (A.OPEN, A.COMPLETED)
@@ -161,22 +164,39 @@ def _step(
     return Action.objects.select_related("branch").get(pk=action.pk)
 
 
-@transaction.atomic
-def action_complete(*, action: Action, by: User, note: str) -> Action:
-    """The owner reports the fix done (open -> completed), with a note."""
+def action_complete(
+    *, action: Action, by: User, note: str, photos: Sequence[UploadedFile] = ()
+) -> Action:
+    """The owner reports the fix done (open -> completed), with a note and optional photos.
+
+    The photos are checked and stripped first (a refused one is a 4xx on `photos.<i>` and
+    nothing changes), then stored in the completion's transaction.
+    """
     note = _required(note, "note")
-    done = _step(
-        action,
-        EventKind.ACTION_COMPLETED,
-        by=by,
-        text=note,
-        before=(A.OPEN,),
-        to=A.COMPLETED,
-        notes=note,
-        completed_at=timezone.now(),
-        completed_by=by,
-    )
-    notifications.on_action_completed(done)
+    prepared = [evidence.evidence_prepare(upload, f"photos.{i}") for i, upload in enumerate(photos)]
+    written: list[EvidencePhoto] = []
+    try:
+        with transaction.atomic():
+            done = _step(
+                action,
+                EventKind.ACTION_COMPLETED,
+                by=by,
+                text=note,
+                before=(A.OPEN,),
+                to=A.COMPLETED,
+                notes=note,
+                completed_at=timezone.now(),
+                completed_by=by,
+            )
+            if prepared:
+                evidence.completion_photos_store(
+                    action=done, by=by, photos=prepared, written=written
+                )
+            notifications.on_action_completed(done)
+    except BaseException:
+        for row in written:  # storage is not transactional
+            files_discard(row)
+        raise
     return done
 
 

@@ -2,55 +2,26 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from audits.errors import Conflict, InvalidInput, PayloadTooLarge, UnsupportedMedia
-from audits.images import PhotoRejected, ProcessedPhoto, process_photo
+from audits.errors import Conflict, InvalidInput
+from audits.images import ProcessedPhoto
 from audits.models import Photo, Submission, SubmissionStatus
 from audits.services.submissions import answers_as_data, submission_queue_for_scoring
+from audits.services.uploads import (
+    files_discard,
+    process_upload,
+    read_upload,
+    sha256_of,
+    store_once,
+)
 from scoring.answers import photo_item_error
-
-
-def _read_upload(upload: UploadedFile) -> bytes:
-    if upload.size is not None and upload.size > settings.PHOTO_MAX_BYTES:
-        raise PayloadTooLarge(
-            f"image: the file is {upload.size} bytes; the limit is {settings.PHOTO_MAX_BYTES}.",
-            attr="image",
-        )
-    return upload.read()
-
-
-def _process(data: bytes) -> ProcessedPhoto:
-    """Decode, check and strip the photo, turning refusals into the matching 4xx."""
-    try:
-        return process_photo(
-            data, max_bytes=settings.PHOTO_MAX_BYTES, max_pixels=settings.PHOTO_MAX_PIXELS
-        )
-    except PhotoRejected as exc:
-        if exc.code == "too_large":
-            raise PayloadTooLarge(f"image: {exc.message}", attr="image") from exc
-        if exc.code == "unsupported_format":
-            raise UnsupportedMedia(f"image: {exc.message}", attr="image") from exc
-        raise InvalidInput.field("image", exc.message, code=exc.code) from exc
-
-
-def _stored_photo(submission: Submission, client_id: uuid.UUID) -> Photo | None:
-    """The photo this phone already sent under `client_id`, if any (a retry)."""
-    return submission.photos.filter(client_id=client_id).first()
-
-
-def _replay_or_conflict(existing: Photo, sha256: str) -> tuple[Photo, bool]:
-    if existing.sha256 != sha256:
-        raise Conflict("This photo client_id was already used for a different image.")
-    return existing, False
 
 
 def _aware(value: datetime | None, tz_name: str) -> datetime | None:
@@ -100,17 +71,9 @@ def photo_store(
     try:
         photo.save()
     except BaseException:
-        photo_files_discard(photo)
+        files_discard(photo)
         raise
     return photo
-
-
-def photo_files_discard(photo: Photo) -> None:
-    """Delete a photo's stored files whose row was never kept (an insert that lost a race, a
-    transaction rolled back): storage is not transactional, so nothing else would."""
-    for field in (photo.image, photo.thumbnail):
-        if field.name:
-            field.storage.delete(field.name)
 
 
 def photo_attach(
@@ -121,20 +84,15 @@ def photo_attach(
     The same client_id with the same bytes is a replay (200), with other bytes a conflict
     (409). When the last announced photo arrives the submission is queued for scoring.
     """
-    data = _read_upload(upload)
-    sha256 = hashlib.sha256(data).hexdigest()
-    existing = _stored_photo(submission, client_id)
-    if existing is not None:
-        return _replay_or_conflict(existing, sha256)
-    if item:
-        answers = answers_as_data(list(submission.answers.all()))
-        problem = photo_item_error(submission.assignment.checklist.checklist, answers, item)
-        if problem:
-            raise InvalidInput({"item": [problem]})
+    data = read_upload(upload)
 
-    processed = _process(data)  # CPU-heavy: done before any row is locked
-    stored: Photo | None = None
-    try:
+    def store(written: list[Photo]) -> Photo:
+        if item:
+            answers = answers_as_data(list(submission.answers.all()))
+            problem = photo_item_error(submission.assignment.checklist.checklist, answers, item)
+            if problem:
+                raise InvalidInput({"item": [problem]})
+        processed = process_upload(data)  # CPU-heavy: done before any row is locked
         with transaction.atomic():
             locked = Submission.objects.select_for_update().get(pk=submission.pk)
             received = locked.photos.count()
@@ -149,20 +107,15 @@ def photo_attach(
                 processed=processed,
                 original_bytes=len(data),
             )
+            written.append(stored)
             if received + 1 == locked.photo_count and (
                 locked.status == SubmissionStatus.AWAITING_MEDIA
             ):
                 submission_queue_for_scoring(submission=locked)
-    except IntegrityError:
-        # Another retry of the same photo won the race: this copy's files go, theirs stay.
-        if stored is not None:
-            photo_files_discard(stored)
-        existing = _stored_photo(submission, client_id)
-        if existing is None:
-            raise
-        return _replay_or_conflict(existing, sha256)
-    except BaseException:
-        if stored is not None:  # the row was rolled back after its files were written
-            photo_files_discard(stored)
-        raise
-    return stored, True
+        return stored
+
+    return store_once(
+        sha256=sha256_of(data),
+        find=lambda: submission.photos.filter(client_id=client_id).first(),
+        store=store,
+    )

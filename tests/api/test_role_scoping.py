@@ -524,6 +524,18 @@ def _photo_upload(scene: Scene) -> dict:
     return {"image": image, "client_id": str(uuid.uuid4()), "item": "storefront"}
 
 
+def _evidence_upload(scene: Scene) -> dict:
+    image = SimpleUploadedFile("fixed.jpg", jpeg_bytes(), content_type="image/jpeg")
+    return {"image": image, "client_id": str(uuid.uuid4())}
+
+
+# An owner of the branch adds evidence; everyone else is refused, another franchisee's owner
+# does not find the appeal or action.
+OWNER_A_ONLY = {**STAFF_403, **NO_SHOPPERS, "other_hq": 403, "owner_b": 404}
+# Evidence photos: whoever reads the appeal or action (the brand's staff, the branch's owner).
+EVIDENCE_READERS = {"hq": 200, "reviewer": 200, "owner_a": 200, "admin": 200}
+
+
 # (method, route) -> (url, body or None, {role: status}); roles not named get 404, anonymous
 # 401. Lists, details and creates of the tables above count as covered too.
 ACTIONS: dict[tuple[str, str], tuple] = {
@@ -628,6 +640,21 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: {"decisions": [{"item": "listened", "upheld": False, "reason": "Stands."}]},
         {**HEAD_OFFICE_ONLY, "admin": 403},
     ),
+    ("post", "appeals/<pk>/photos/"): (
+        lambda s: f"/api/v1/appeals/{_appeal(s).pk}/photos/",
+        _evidence_upload,
+        {**OWNER_A_ONLY, "owner_a": 201},
+    ),
+    ("get", "evidence/<pk>/"): (
+        lambda s: f"/api/v1/evidence/{_evidence(s).pk}/",
+        None,
+        EVIDENCE_READERS,
+    ),
+    ("get", "evidence/<pk>/thumbnail/"): (
+        lambda s: f"/api/v1/evidence/{_evidence(s, on_action=True).pk}/thumbnail/",
+        None,
+        EVIDENCE_READERS,
+    ),
     ("get", "notifications/"): (
         "/api/v1/notifications/",
         None,
@@ -652,6 +679,11 @@ ACTIONS: dict[tuple[str, str], tuple] = {
         lambda s: f"/api/v1/actions/{_action(s).pk}/complete/",
         lambda s: {"note": "Retrained the team."},
         {**STAFF_403, **NO_SHOPPERS, "other_hq": 403, "owner_a": 200, "owner_b": 404},
+    ),
+    ("post", "actions/<pk>/photos/"): (
+        lambda s: f"/api/v1/actions/{_action(s).pk}/photos/",
+        _evidence_upload,
+        {**OWNER_A_ONLY, "owner_a": 201},
     ),
     ("post", "actions/<pk>/verify/"): (
         lambda s: f"/api/v1/actions/{_action(s, status='completed').pk}/verify/",
@@ -722,6 +754,18 @@ def _appeal(scene: Scene):
     return appeal
 
 
+def _evidence(scene: Scene, *, on_action: bool = False):
+    """An evidence photo owner_a added to the scene's appeal, or to its action."""
+    from audits.services.evidence import evidence_attach
+
+    parent = _action(scene) if on_action else _appeal(scene)
+    upload = SimpleUploadedFile("fixed.jpg", jpeg_bytes(), content_type="image/jpeg")
+    photo, _ = evidence_attach(
+        parent=parent, by=scene.world.owner_a, client_id=uuid.uuid4(), upload=upload
+    )
+    return photo
+
+
 def _notification(scene: Scene):
     """A notification of owner_a's (made once per scene)."""
     from audits.models import Notification
@@ -775,7 +819,7 @@ def test_every_other_route_by_role(scene, key, role, expected):
         response = client.get(url)
     elif key[0] == "patch":
         response = client.patch(url, body(scene), format="json")
-    elif key == ("post", "submissions/<pk>/photos/"):
+    elif key[1].endswith("/photos/"):
         response = client.post(url, body(scene), format="multipart")
     else:
         response = client.post(url, body(scene) if body else None, format="json")
