@@ -30,7 +30,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 import audits
@@ -44,6 +46,7 @@ from audits.models import (
     Branch,
     Brand,
     ChecklistVersion,
+    EvidencePhoto,
     Franchisee,
     Membership,
     Photo,
@@ -61,6 +64,7 @@ from audits.services.appeals import AppealedItem, ItemDecision, appeal_decide, a
 from audits.services.benchmarks.building import benchmarks_refresh_brand
 from audits.services.brand_settings import brand_settings_for, brand_settings_update
 from audits.services.checklists import checklist_publish
+from audits.services.evidence import evidence_attach
 from audits.services.integrity import signals_record
 from audits.services.photos import photo_store
 from audits.services.review import submission_claim, submission_review
@@ -857,7 +861,9 @@ class _Writer:
             )[:2]
         )
         for number, action in enumerate(oldest):
-            done = action_complete(action=action, by=owner, note=ACTION_NOTE)
+            done = action_complete(
+                action=action, by=owner, note=ACTION_NOTE, photos=[self._evidence(action.branch)]
+            )
             if number == 0:
                 action_verify(action=done, by=hq, reason=VERIFY_REASON)
         window = timedelta(days=brand_settings_for(self.brand).appeal_days)
@@ -880,6 +886,12 @@ class _Writer:
                     AppealedItem(item=item, reason=APPEAL_REASONS[n]) for n, item in enumerate(lost)
                 ],
             )
+            evidence_attach(
+                parent=appeal,
+                by=owner,
+                client_id=uuid.UUID(int=self.options.seed * 1000 + 500 + number),
+                upload=self._evidence(audit.assignment.branch),
+            )
             appeals.append(appeal)
         if len(appeals) == 2:
             items = list(appeals[1].items.all())
@@ -898,8 +910,20 @@ class _Writer:
             f"Appeals: {len(appeals)} ({still_open} open). "
             f"Actions: {owed.filter(status='open').count()} open "
             f"({overdue(owed).count()} overdue), {owed.filter(status='verified').count()} "
-            "verified."
+            f"verified. Evidence photos: {EvidencePhoto.objects.filter(uploaded_by=owner).count()}."
         )
+
+    def _evidence(self, branch) -> SimpleUploadedFile:
+        """The owner's photo of the shop front, sent as an upload through the services."""
+        data = storefront_jpeg(
+            self.rng_pictures,
+            brand=DEMO_BRAND,
+            branch=branch.name,
+            taken_at=timezone.now(),
+            size=(640, 480),
+            **_near(self.rng_pictures, branch),
+        )
+        return SimpleUploadedFile("evidence.jpg", data, content_type="image/jpeg")
 
 
 def _near(rng: random.Random, branch) -> dict[str, float]:
@@ -971,10 +995,17 @@ def reset_demo(*, log: Callable[[str], None] = lambda _: None) -> dict[str, int]
         usernames = demo_usernames(brand)
         if brand is not None:
             submissions = Submission.objects.filter(assignment__branch__brand=brand)
-            for photo in Photo.objects.filter(submission__in=submissions.values("pk")):
+            evidence = EvidencePhoto.objects.filter(
+                Q(action__branch__brand=brand) | Q(appeal__submission__in=submissions.values("pk"))
+            )
+            for photo in [
+                *Photo.objects.filter(submission__in=submissions.values("pk")),
+                *evidence,
+            ]:
                 files += [(photo.image.storage, photo.image.name)]
                 files += [(photo.thumbnail.storage, photo.thumbnail.name)]
             steps = (
+                ("evidence photos", evidence),
                 ("actions", Action.objects.filter(branch__brand=brand)),
                 ("appeals", Appeal.objects.filter(submission__in=submissions.values("pk"))),
                 ("scores", Score.objects.filter(submission__in=submissions.values("pk"))),

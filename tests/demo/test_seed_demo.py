@@ -6,6 +6,7 @@ import io
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -381,11 +382,13 @@ def test_quality_control_has_a_realistic_mix():
     assert audits["count"] > 0 and {a["status"] for a in audits["results"]} == {"released"}
 
 
-def test_reset_removes_the_appeals_actions_and_trail_the_demo_gathered():
+def test_reset_removes_the_appeals_actions_and_trail_the_demo_gathered(
+    django_capture_on_commit_callbacks,
+):
     """A demo used by hand gathers appeals, actions and trail events; reset takes them too."""
     import uuid as _uuid
 
-    from audits.models import Action, Appeal, Event, Membership, Role
+    from audits.models import Action, Appeal, Event, EvidencePhoto, Membership, Role
     from audits.services.appeals import AppealedItem, appeal_open
 
     seed("--months", "2")
@@ -412,7 +415,13 @@ def test_reset_removes_the_appeals_actions_and_trail_the_demo_gathered():
         branch=audit.assignment.branch, submission=audit, item="x", title="X", due=timezone.now()
     )
     assert Event.objects.filter(brand=brand).exists()
-    seed("--reset", "--months", "1")
+    evidence_files = [
+        photo.image.path for photo in EvidencePhoto.objects.filter(action__branch__brand=brand)
+    ]
+    assert evidence_files and all(Path(path).exists() for path in evidence_files)
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the reset commits
+        seed("--reset", "--months", "1")
+    assert not any(Path(path).exists() for path in evidence_files)
     assert not Appeal.objects.filter(pk=appeal.pk).exists()
     assert not Action.objects.filter(pk=action.pk).exists()
     assert not Event.objects.filter(brand_id=brand.pk).exists()
@@ -429,12 +438,18 @@ def test_the_owner_has_appeals_open_and_decided_and_actions_open_overdue_and_ver
     assert sorted(a["status"] for a in appeals) == ["decided", "open"]
     decided = next(a for a in appeals if a["status"] == "decided")
     assert sorted(i["upheld"] for i in decided["items"]) == [False, True]
+    assert all(len(a["evidence"]) == 1 for a in appeals)  # the owner's photo of each
     actions = Action.objects.filter(branch__brand__name=DEMO_BRAND)
+    fixed = owner.get("/api/v1/actions/?status=completed").json()["results"]
+    assert fixed and all(a["evidence"] for a in fixed)
+    assert owner.get(fixed[0]["evidence"][0]["url"]).status_code == 200
     assert actions.filter(status="open").exclude(pk__in=overdue(actions)).exists()
     assert overdue(actions).exists()
     assert actions.filter(status="verified").exists()
     assert actions.filter(status="completed").exists()
     assert Appeal.objects.count() == 2
     assert re.search(
-        r"Appeals: 2 \(1 open\)\. Actions: \d+ open \(\d+ overdue\), \d+ verified\.", out
+        r"Appeals: 2 \(1 open\)\. Actions: \d+ open \(\d+ overdue\), \d+ verified\. "
+        r"Evidence photos: 4\.",
+        out,
     )
