@@ -464,6 +464,7 @@ OWNER_TRAIL = Q(kind=EventKind.STATUS, after__status__in=RELEASED_STATUSES) | Q(
         EventKind.ACTION_VERIFIED,
         EventKind.ACTION_REOPENED,
         EventKind.EVIDENCE_ADDED,
+        EventKind.ACTION_WITHDRAWN,
     )
 )
 

@@ -1,6 +1,6 @@
 """Touchpoint's models, one module per topic."""
 
-from .actions import Action, ActionStatus
+from .actions import OWED_STATUSES, Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion
@@ -32,6 +32,7 @@ from .visits import (
 
 __all__ = [
     "COUNTED_STATUSES",
+    "OWED_STATUSES",
     "RELEASED_STATUSES",
     "REVIEW_QUEUE_STATUSES",
     "RISK_ORDER",

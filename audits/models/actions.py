@@ -13,15 +13,23 @@ from .visits import Submission
 
 class ActionStatus(models.TextChoices):
     """open -> completed (the owner) -> verified (head office, or a later passing audit);
-    head office may reopen a completed or verified one. Values only grow."""
+    head office may reopen a completed or verified one. An open or completed one is withdrawn
+    when a correction (an upheld appeal) takes away the finding that opened it. Values only
+    grow."""
 
     OPEN = "open", "Open"
     COMPLETED = "completed", "Completed"
     VERIFIED = "verified", "Verified"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# What a branch still owes: open, or done and awaiting head office's sign-off.
+OWED_STATUSES = (ActionStatus.OPEN, ActionStatus.COMPLETED)
 
 
 class Action(models.Model):
-    """One fix a branch owes for an item a released audit failed; one unverified per item."""
+    """One fix a branch owes for an item a released audit failed; one owed (open or
+    completed) per item."""
 
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="actions")
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="actions")
@@ -45,7 +53,9 @@ class Action(models.Model):
         Submission, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(
-        max_length=1000, blank=True, help_text="Head office's, on the last verify or reopen."
+        max_length=1000,
+        blank=True,
+        help_text="Head office's, on the last verify or reopen; the correction's on withdrawal.",
     )
     # When the owners were told it is due soon, and that it is overdue (once each).
     due_notified_at = models.DateTimeField(null=True, blank=True)
@@ -56,8 +66,8 @@ class Action(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["branch", "item"],
-                condition=~models.Q(status="verified"),
-                name="action_one_unverified_per_branch_item",
+                condition=models.Q(status__in=OWED_STATUSES),
+                name="action_one_owed_per_branch_item",
             )
         ]
         indexes = [models.Index(fields=["branch", "status", "due"])]

@@ -38,6 +38,7 @@ class EventKind(models.TextChoices):
     ACTION_VERIFIED = "action_verified", "Action verified"
     ACTION_REOPENED = "action_reopened", "Action reopened"
     EVIDENCE_ADDED = "evidence_added", "Evidence photo added"
+    ACTION_WITHDRAWN = "action_withdrawn", "Action withdrawn"
 
 
 class ActorRole(models.TextChoices):

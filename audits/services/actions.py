@@ -10,7 +10,7 @@ recorded as such. Every step is a trail event (owners read them, staff by role).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import UploadedFile
@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from audits.errors import InvalidInput, InvalidTransition
 from audits.models import (
+    OWED_STATUSES,
     Action,
     ActionStatus,
     BrandSettings,
@@ -35,7 +36,6 @@ from audits.services.brand_settings import brand_settings_for
 from audits.services.uploads import files_discard
 
 A = ActionStatus
-UNVERIFIED = (A.OPEN, A.COMPLETED)
 
 
 def overdue(actions: QuerySet[Action], now: datetime | None = None) -> QuerySet[Action]:
@@ -81,7 +81,7 @@ def actions_on_release(submission_ids: Iterable[int]) -> list[Action]:
         opening, passed = _failed_and_passed(score, set(settings.action_items))
         _close_passed(audit, passed)
         owed = set(
-            Action.objects.filter(branch=branch, status__in=UNVERIFIED).values_list(
+            Action.objects.filter(branch=branch, status__in=OWED_STATUSES).values_list(
                 "item", flat=True
             )
         )
@@ -104,10 +104,57 @@ def actions_on_release(submission_ids: Iterable[int]) -> list[Action]:
     return opened
 
 
+def _still_failed(score: Score | None, item: str) -> bool:
+    """The item is still a finding: a critical failure, or points lost (N/A loses none)."""
+    if score is None:
+        return False
+    if item in score.critical_failures:
+        return True
+    row = next((r for r in score.items if r["item"] == item), None)
+    return bool(row and row["possible"] and row["earned"] < row["possible"])
+
+
+def actions_on_correction(
+    audit: Submission, *, by: User, reasons: Mapping[str, str]
+) -> list[Action]:
+    """Withdraw what the audit's corrected score no longer finds (an upheld appeal, a
+    reviewer's correction): its owed actions whose item now passes or is N/A.
+
+    Runs in the correction's transaction, after the re-score; an action another audit opened
+    stays (that audit still found it). `reasons` gives each corrected item's reason, which
+    becomes its withdrawal's. Returns the actions withdrawn.
+    """
+    owed = list(
+        Action.objects.select_for_update()
+        .select_related("branch")
+        .filter(submission=audit, status__in=OWED_STATUSES)
+    )
+    if not owed:
+        return []
+    score = Score.objects.filter(submission=audit, is_current=True).first()
+    withdrawn = []
+    for action in owed:
+        if _still_failed(score, action.item):
+            continue
+        reason = reasons.get(action.item) or f"Audit {audit.pk} was corrected."
+        withdrawn.append(
+            _step(
+                action,
+                EventKind.ACTION_WITHDRAWN,
+                by=by,
+                text=reason,
+                before=OWED_STATUSES,
+                to=A.WITHDRAWN,
+                reason=reason[:1000],
+            )
+        )
+    return withdrawn
+
+
 def _close_passed(audit: Submission, passed: set[str]) -> None:
     branch = audit.assignment.branch
     closing = Action.objects.select_for_update().filter(
-        branch=branch, status__in=UNVERIFIED, item__in=passed
+        branch=branch, status__in=OWED_STATUSES, item__in=passed
     )
     now = timezone.now()
     for action in closing:
@@ -223,7 +270,7 @@ def action_reopen(*, action: Action, by: User, reason: str) -> Action:
     reopened verified action is refused while another is open for the item (a 409)."""
     reason = _required(reason, "reason")
     if Action.objects.filter(
-        ~Q(pk=action.pk), branch_id=action.branch_id, item=action.item, status__in=UNVERIFIED
+        ~Q(pk=action.pk), branch_id=action.branch_id, item=action.item, status__in=OWED_STATUSES
     ).exists():
         raise InvalidTransition("Another action for this item is open at the branch.")
     return _step(

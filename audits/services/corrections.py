@@ -27,6 +27,7 @@ from audits.models import (
     User,
 )
 from audits.services import trail
+from audits.services.actions import actions_on_correction
 from audits.services.keyed_rows import keyed_row_problems
 from audits.services.rescoring import rescore_batch
 from scoring.answers import validate_answers
@@ -164,4 +165,5 @@ def submission_correct(
             at=now,
         )
         rescore_batch([locked.pk], by=by, reason="correction")
+        actions_on_correction(locked, by=by, reasons={c.item: c.reason.strip() for c in items})
     return Submission.objects.get(pk=locked.pk)

@@ -1,4 +1,4 @@
-"""Evidence photos from owners: for an open appeal, or an action before head office signs it.
+"""Evidence photos from owners: for an open appeal, or an action the branch still owes.
 
 They take the shoppers' photo path (`audits.services.uploads`): bombs and oversized files are
 refused, EXIF is stripped and nothing of it kept, and a retry under the same `client_id` is a
@@ -19,8 +19,8 @@ from django.db import transaction
 from audits.errors import EvidenceClosed
 from audits.images import ProcessedPhoto
 from audits.models import (
+    OWED_STATUSES,
     Action,
-    ActionStatus,
     Appeal,
     AppealStatus,
     EventKind,
@@ -69,8 +69,8 @@ def _check_takes_evidence(parent: Parent, adding: int = 1) -> None:
     """Only an open appeal, or an action head office has not verified; at most MAX_EVIDENCE."""
     if isinstance(parent, Appeal) and parent.status != AppealStatus.OPEN:
         raise EvidenceClosed("This appeal is decided: it takes no more evidence.")
-    if isinstance(parent, Action) and parent.status == ActionStatus.VERIFIED:
-        raise EvidenceClosed("This action is verified: it takes no more evidence.")
+    if isinstance(parent, Action) and parent.status not in OWED_STATUSES:
+        raise EvidenceClosed(f"This action is {parent.status}: it takes no more evidence.")
     held = parent.evidence.count()
     if held + adding > MAX_EVIDENCE:
         raise EvidenceClosed(

@@ -6,6 +6,7 @@ on its own; open and overdue ones show on the scorecard."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -118,3 +119,64 @@ def test_illegal_steps_are_409_and_a_missing_note_400(world):
     reopened = _post(world.hq, action.pk, "reopen", {"reason": "The door is still broken."})
     assert reopened.json()["status"] == "open"
     assert Action.objects.get(pk=action.pk).status == "open"
+
+
+def _appeal_decided(world, audit, *, upheld: bool, correction=None):
+    from audits.services.appeals import AppealedItem, ItemDecision, appeal_decide, appeal_open
+
+    appeal, _ = appeal_open(
+        audit=audit,
+        by=world.owner_a,
+        client_id=uuid.uuid4(),
+        items=[AppealedItem(item="courteous", reason="The CCTV shows a greeting.")],
+    )
+    decision = ItemDecision(
+        item="courteous", upheld=upheld, reason="The CCTV shows it.", correction=correction
+    )
+    return appeal_decide(appeal=appeal, by=world.hq, decisions=[decision])
+
+
+@pytest.mark.parametrize("correction", [{"value": True}, None], ids=["passed", "na"])
+def test_an_upheld_appeal_withdraws_the_action_its_finding_opened(world, correction):
+    audit = scored_submission(world, answers=good_answers(courteous=False))
+    action = Action.objects.get(submission=audit, item="courteous")
+    _appeal_decided(world, audit, upheld=True, correction=correction)
+
+    [row] = _actions(world.owner_a, f"?status=withdrawn&branch={world.branch_a1.pk}")
+    assert (row["id"], row["reason"]) == (action.pk, "The CCTV shows it.")
+    card = client_for(world.owner_a).get(f"/api/v1/branches/{world.branch_a1.pk}/scorecard/")
+    assert card.json()["actions"] == {"open": 0, "overdue": 0, "awaiting_verification": 0}
+    trail = client_for(world.owner_a).get(f"/api/v1/audits/{audit.pk}/trail/").json()
+    [withdrawn] = [e for e in trail["results"] if e["kind"] == "action_withdrawn"]
+    assert (withdrawn["role"], withdrawn["before"], withdrawn["after"]) == (
+        "head_office",
+        {"status": "open"},
+        {"status": "withdrawn"},
+    )
+    assert "by" not in withdrawn
+    # Withdrawn is an end: no completion, and a new failure opens a new action.
+    assert _post(world.owner_a, action.pk, "complete", {"note": "Done."}).status_code == 409
+    scored_submission(world, answers=good_answers(courteous=False))
+    assert Action.objects.filter(branch=world.branch_a1, item="courteous").count() == 2
+
+
+def test_a_rejected_appeal_leaves_the_action_owed(world):
+    audit = scored_submission(world, answers=good_answers(courteous=False))
+    _appeal_decided(world, audit, upheld=False)
+    assert Action.objects.get(submission=audit).status == "open"
+
+
+def test_a_correction_that_still_loses_points_leaves_the_action(world):
+    from audits.services.corrections import ItemCorrection, submission_correct
+
+    brand_settings_update(brand=world.brand, by=world.hq, changes={"action_items": ["listened"]})
+    audit = scored_submission(world, answers=good_answers(listened=2))
+    corrections = [ItemCorrection(item="listened", value=3, reason="The recording.")]
+    submission_correct(submission=audit, by=world.reviewer, items=corrections)
+    assert Action.objects.get(submission=audit).status == "open"
+    corrections = [ItemCorrection(item="listened", value=5, reason="Heard it all.")]
+    submission_correct(submission=audit, by=world.reviewer, items=corrections)
+    withdrawn = Action.objects.get(submission=audit)
+    assert (withdrawn.status, withdrawn.reason) == ("withdrawn", "Heard it all.")
+    event = Event.objects.get(action=withdrawn, kind=EventKind.ACTION_WITHDRAWN)
+    assert (event.by, event.role) == (world.reviewer, "reviewer")

@@ -90,6 +90,7 @@ def test_release_appeal_decision_rescore_and_trail_through_http(world):
         ("status", "head_office"),  # released by head office (the helper)
         ("action_opened", "system"),  # the failed critical item
         ("appeal_opened", "owner"),
+        ("action_withdrawn", "head_office"),  # the upheld item no longer fails
         ("appeal_decided", "head_office"),
     ]
     seen_by_owner = json.dumps([owner_view, trail])
