@@ -115,6 +115,11 @@ def evidence_store(
     return photo
 
 
+def _stored_evidence(parent: Parent, client_id: uuid.UUID) -> EvidencePhoto | None:
+    """The photo the owner already sent under `client_id`, if any (a retry)."""
+    return parent.evidence.filter(client_id=client_id).first()
+
+
 def evidence_attach(
     *, parent: Parent, by: User, client_id: uuid.UUID, upload: UploadedFile
 ) -> tuple[EvidencePhoto, bool]:
@@ -137,7 +142,7 @@ def evidence_attach(
 
     return store_once(
         sha256=sha256,
-        find=lambda: parent.evidence.filter(client_id=client_id).first(),
+        find=lambda: _stored_evidence(parent, client_id),
         store=store,
     )
 

@@ -33,6 +33,11 @@ def _aware(value: datetime | None, tz_name: str) -> datetime | None:
     return value.replace(tzinfo=zoneinfo.ZoneInfo(tz_name))
 
 
+def _stored_photo(submission: Submission, client_id: uuid.UUID) -> Photo | None:
+    """The photo this phone already sent under `client_id`, if any (a retry)."""
+    return submission.photos.filter(client_id=client_id).first()
+
+
 def photo_store(
     *,
     submission: Submission,
@@ -116,6 +121,6 @@ def photo_attach(
 
     return store_once(
         sha256=sha256_of(data),
-        find=lambda: submission.photos.filter(client_id=client_id).first(),
+        find=lambda: _stored_photo(submission, client_id),
         store=store,
     )

@@ -197,3 +197,29 @@ def test_photos_may_follow_a_completion_until_head_office_verifies(world, action
     late = _upload(world.owner_a, url, _jpeg(RED))
     assert late.status_code == 409
     assert late.json()["errors"][0]["code"] == "evidence_closed"
+
+
+def test_the_retry_that_loses_the_race_leaves_no_file_and_replays(world, appeal, monkeypatch):
+    """Two retries of one photo: the loser's look-up ran before the winner committed, so its
+    insert hits the unique client_id; it answers the winner's row and deletes its files."""
+    from audits.services import evidence as evidence_services
+
+    client_id = uuid.uuid4()
+    winner, created = evidence_services.evidence_attach(
+        parent=appeal, by=world.owner_a, client_id=client_id, upload=_file(_jpeg())
+    )
+    assert created
+    files_before = _stored_files()
+    real_lookup = evidence_services._stored_evidence
+    misses = iter([None])
+    monkeypatch.setattr(
+        evidence_services,
+        "_stored_evidence",
+        lambda p, c: next(misses, None) or real_lookup(p, c),
+    )
+    replay, created = evidence_services.evidence_attach(
+        parent=appeal, by=world.owner_a, client_id=client_id, upload=_file(_jpeg())
+    )
+    assert (replay.pk, created) == (winner.pk, False)
+    assert _stored_files() == files_before
+    assert EvidencePhoto.objects.filter(appeal=appeal).count() == 1
