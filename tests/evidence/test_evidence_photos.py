@@ -138,7 +138,7 @@ def test_an_appeal_takes_at_most_the_limit(world, appeal):
     assert EvidencePhoto.objects.filter(appeal=appeal).count() == MAX_EVIDENCE
 
 
-def test_an_action_is_completed_with_photos_in_one_request(world, action):
+def test_an_action_is_completed_with_photos_in_one_request_and_verified(world, action):
     body = {"note": "Retrained the team.", "photos": [_file(_jpeg()), _file(_jpeg(RED))]}
     done = client_for(world.owner_a).post(
         f"/api/v1/actions/{action.pk}/complete/", body, format="multipart"
@@ -153,8 +153,19 @@ def test_an_action_is_completed_with_photos_in_one_request(world, action):
     listed = client_for(world.hq).get(f"/api/v1/actions/{action.pk}/").json()
     assert [p["id"] for p in listed["evidence"]] == [p["id"] for p in row["evidence"]]
     assert _download(world.hq, row["evidence"][0]["url"]).status_code == 200
+    verified = client_for(world.hq).post(
+        f"/api/v1/actions/{action.pk}/verify/", {"reason": "The photos show it."}, format="json"
+    )
+    assert verified.status_code == 200, verified.content
+    assert (verified.json()["status"], len(verified.json()["evidence"])) == ("verified", 2)
     kinds = list(Event.objects.filter(action=action).values_list("kind", flat=True))
-    assert kinds == ["action_opened", "action_completed", "evidence_added", "evidence_added"]
+    assert kinds == [
+        "action_opened",
+        "action_completed",
+        "evidence_added",
+        "evidence_added",
+        "action_verified",
+    ]
 
 
 def test_a_refused_completion_photo_changes_nothing(world, action):
