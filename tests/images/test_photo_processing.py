@@ -10,7 +10,6 @@ import io
 import random
 import struct
 import warnings
-import zlib
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
@@ -22,6 +21,7 @@ from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, features
 from PIL.TiffImagePlugin import IFDRational
 
 from audits.images import PhotoRejected, ProcessedPhoto, perceptual_distance, process_photo
+from tests.support.images import png_bomb_header
 
 pillow_heif.register_heif_opener()  # only so the tests can *write* HEIC
 
@@ -96,23 +96,6 @@ def evidence_exif(*, orientation: int | None = 6, offset: str | None = "+02:00")
 
 EXPECTED_LATITUDE = -(33 + 51 / 60 + 21.53 / 3600)
 EXPECTED_LONGITUDE = 151 + 12 / 60 + 30.5 / 3600
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A valid PNG signature + IHDR announcing any size, with one empty IDAT: a bomb header."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b""))
-        + chunk(b"IEND", b"")
-    )
 
 
 def jpeg_markers(data: bytes) -> list[int]:
@@ -537,7 +520,7 @@ def decoding_forbidden(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_bomb_header_is_rejected_without_decoding(width: int, height: int, max_pixels: int) -> None:
-    data = png_header(width, height)
+    data = png_bomb_header(width, height)
     assert len(data) < 100
 
     with warnings.catch_warnings(record=True) as emitted:
