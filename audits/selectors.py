@@ -6,11 +6,11 @@ endpoint cannot forget a permission. An object outside the scope is a 404 to the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, wraps
 
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Model, Prefetch, Q, QuerySet, Subquery
 
 from .errors import Forbidden, InvalidInput
 from .models import (
@@ -301,9 +301,15 @@ def assignments_visible_to(user: User) -> QuerySet[Assignment]:
 
 @_authenticated_only
 def assignments_writable_by(user: User) -> QuerySet[Assignment]:
-    """Assignments the caller acts on as their shopper: accept one, submit a visit for it."""
-    return Assignment.objects.select_related("branch", "checklist__template").filter(
-        shopper_id=user.pk
+    """Assignments the caller acts on as their shopper: accept one, submit a visit for it.
+
+    The checklist's JSON is left unread: answers are checked against the version's parsed
+    checklist, which each process keeps once read (`ChecklistVersion.checklist`).
+    """
+    return (
+        Assignment.objects.select_related("branch", "checklist__template")
+        .defer("checklist__definition")
+        .filter(shopper_id=user.pk)
     )
 
 
@@ -313,6 +319,22 @@ def assignments_managed_by(user: User) -> QuerySet[Assignment]:
     return Assignment.objects.select_related("branch", "checklist__template").filter(
         branch__brand_id__in=access_for(user).head_office_brand_ids
     )
+
+
+def prefetched(instance: Model, **related: Sequence[Model]) -> Model:
+    """Fill `instance`'s prefetch cache of each named reverse relation with `related` rows,
+    the way `prefetch_related` leaves it, so reading them back costs no query.
+
+    For rows the caller has just written in this request (a submission's answers, its
+    photos none yet): what a re-read through the selector would find, without the re-read.
+    """
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        queryset = getattr(instance, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    return instance
 
 
 def _current_scores() -> Prefetch:

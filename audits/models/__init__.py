@@ -3,7 +3,7 @@
 from .actions import OWED_STATUSES, Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
 from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
-from .checklists import ChecklistTemplate, ChecklistVersion
+from .checklists import ChecklistTemplate, ChecklistVersion, parsed_checklists
 from .evidence import EvidencePhoto
 from .notifications import EmailStatus, Notification, NotificationKind
 from .organisation import Branch, Brand, Franchisee, Membership, Region, Role, SignInUnlock, User
@@ -78,5 +78,6 @@ __all__ = [
     "SubmissionVersion",
     "TrailIsAppendOnly",
     "User",
+    "parsed_checklists",
     "risk_rank",
 ]

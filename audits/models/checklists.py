@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import datetime
 from functools import cached_property
 
 from django.conf import settings
@@ -64,5 +68,71 @@ class ChecklistVersion(models.Model):
 
     @cached_property
     def checklist(self) -> Checklist:
-        """The parsed definition the scoring engine and answer validation work on."""
-        return parse_checklist(self.definition)
+        """The parsed definition the scoring engine and answer validation work on.
+
+        One parsed object per version and process (`parsed_checklists`): versions never
+        change, and the engine's compiled form is cached on that object, so a request or a
+        task that meets a version again neither reads its JSON nor parses nor compiles it.
+        Load the row with `defer("definition")`: the JSON is read only on a miss.
+        """
+        if self.pk is None or self.published_at is None:
+            return parse_checklist(self.definition)
+        key = (self.pk, self.published_at)
+        cached = _PARSED.get(key)
+        if cached is None:
+            cached = _PARSED.put(key, parse_checklist(self.definition))
+        return cached
+
+
+class _ParsedChecklists:
+    """A bounded, thread-safe map of (version pk, published_at) to its parsed checklist.
+
+    `published_at` is in the key so that a primary key used again (SQLite hands out rolled-back
+    ids again; a test database is flushed) can never serve another version's checklist.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._rows: OrderedDict[tuple[int, datetime], Checklist] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, datetime]) -> Checklist | None:
+        with self._lock:
+            found = self._rows.get(key)
+            if found is not None:
+                self._rows.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[int, datetime], checklist: Checklist) -> Checklist:
+        """Keep `checklist` (or the one another thread kept first); returns the kept one."""
+        with self._lock:
+            kept = self._rows.setdefault(key, checklist)
+            self._rows.move_to_end(key)
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
+            return kept
+
+
+# Versions in use at once are few (a brand has a template or two); old ones fall out.
+_PARSED = _ParsedChecklists(size=256)
+
+
+def parsed_checklists(version_ids: Iterable[int]) -> dict[int, Checklist]:
+    """The parsed checklists of these versions: one small query, and one more only for the
+    definitions this process has not parsed yet (versions are immutable)."""
+    keys = ChecklistVersion.objects.filter(pk__in=set(version_ids)).values_list(
+        "pk", "published_at"
+    )
+    found: dict[int, Checklist] = {}
+    missing: list[int] = []
+    for pk, published_at in keys:
+        cached = _PARSED.get((pk, published_at))
+        if cached is None:
+            missing.append(pk)
+        else:
+            found[pk] = cached
+    for version in ChecklistVersion.objects.filter(pk__in=missing).only(
+        "id", "published_at", "definition"
+    ):
+        found[version.pk] = version.checklist
+    return found

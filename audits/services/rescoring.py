@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import QuerySet
 
-from audits.models import RELEASED_STATUSES, SCORED_STATUSES, EventKind, Score, Submission, User
+from audits.models import (
+    RELEASED_STATUSES,
+    SCORED_STATUSES,
+    EventKind,
+    Score,
+    Submission,
+    User,
+    parsed_checklists,
+)
 from audits.services import trail
 from audits.services.benchmarks.scheduling import benchmarks_refresh_on_commit
 from audits.services.scoring import (
     BACKLOG_BATCH_SIZE,
     ScoredSubmission,
-    checklists_by_version,
     score_fields,
     score_many,
     score_summary,
@@ -115,7 +122,7 @@ def rescore_batch(
             checklists = {}
         missing = set(checklist_of.values()) - checklists.keys()
         if missing:
-            checklists.update(checklists_by_version(missing))
+            checklists.update(parsed_checklists(missing))
         scored = score_many(checklist_of, checklists=checklists)
         current = {
             row.submission_id: row

@@ -30,11 +30,11 @@ from audits.models import (
     Answer,
     Assignment,
     AssignmentStatus,
-    ChecklistVersion,
     EventKind,
     Score,
     Submission,
     SubmissionStatus,
+    parsed_checklists,
 )
 from audits.services import trail
 from audits.services.integrity import signals_record
@@ -66,12 +66,6 @@ def score_fields(result: ScoreResult) -> dict:
 
 
 # --- Bulk reads shared by backlog scoring and re-scoring ---------------------------------------
-
-
-def checklists_by_version(version_ids: Iterable[int]) -> dict[int, Checklist]:
-    """The parsed checklists of these versions, in one query (versions are immutable)."""
-    versions = ChecklistVersion.objects.filter(pk__in=set(version_ids)).only("id", "definition")
-    return {version.pk: version.checklist for version in versions}
 
 
 def answers_by_submission(submission_ids: Iterable[int]) -> dict[int, list[AnswerData]]:
@@ -112,7 +106,7 @@ def score_many(
     known = dict(checklists or {})
     missing = set(checklist_of.values()) - known.keys()
     if missing:
-        known.update(checklists_by_version(missing))
+        known.update(parsed_checklists(missing))
     answers = answers_by_submission(checklist_of)
     return [
         ScoredSubmission(

@@ -31,6 +31,7 @@ from audits.models import (
     SubmissionVersion,
     User,
 )
+from audits.selectors import prefetched
 from audits.services import submission_states as states
 from scoring.answers import AnswersError, parse_answers, too_many_answers, validate_answers
 from scoring.types import Answer as AnswerData
@@ -111,7 +112,10 @@ def _replay_or_conflict(
 
 
 def _check_assignment_open(assignment: Assignment) -> None:
-    """Only an accepted visit takes a report; a closed one says which state closed it."""
+    """Only an accepted visit takes a report; a closed one says which state closed it.
+
+    Reads the status afresh: the caller's copy may be older than the request.
+    """
     if Submission.objects.filter(assignment=assignment).exists():
         raise Conflict("This assignment already has a submission.")
     current = Assignment.objects.values_list("status", flat=True).get(pk=assignment.pk)
@@ -123,6 +127,23 @@ def _check_assignment_open(assignment: Assignment) -> None:
         raise AssignmentClosed(f"This assignment is {current} and takes no submission.")
     if current != AssignmentStatus.ACCEPTED:
         raise Conflict(f"This assignment is {current} and takes no submission.")
+
+
+class _AssignmentMoved(Exception):
+    """The assignment left `accepted` between the checks and the write (a concurrent retry
+    stored the visit, or head office cancelled it): the write is rolled back."""
+
+
+def _replay_or_refusal(
+    shopper: User, client_id: uuid.UUID, fingerprint: str, assignment: Assignment
+) -> tuple[Submission, bool] | None:
+    """A retry of a stored body (returned as such), a 409 naming why the assignment takes no
+    report, or None when it has become open since the caller read it."""
+    stored = _stored_under(shopper, client_id)
+    if stored is not None:
+        return _replay_or_conflict(stored, fingerprint)
+    _check_assignment_open(assignment)
+    return None
 
 
 def _validated_answers(assignment: Assignment, answers: Sequence[Mapping[str, Any]]) -> list:
@@ -169,14 +190,24 @@ def submission_create(
         photo_count=photo_count,
         answers=answers,
     )
-    stored = _stored_under(shopper, client_id)
-    if stored is not None:
-        return _replay_or_conflict(stored, fingerprint)
     if assignment.shopper_id != shopper.pk:
         raise InvalidInput({"assignment": ["This assignment is not yours."]})
-    _check_assignment_open(assignment)
-    _check_visit_times(started_at, finished_at, offered_at=assignment.created_at)
-    parsed = _validated_answers(assignment, answers)
+    # A first send finds its assignment accepted and pays for no look-up of earlier sends:
+    # the conditional update in `_store` and the unique constraints settle races and replays.
+    if assignment.status != AssignmentStatus.ACCEPTED:
+        answered = _replay_or_refusal(shopper, client_id, fingerprint, assignment)
+        if answered is not None:
+            return answered
+    try:
+        _check_visit_times(started_at, finished_at, offered_at=assignment.created_at)
+        parsed = _validated_answers(assignment, answers)
+    except InvalidInput:
+        # A retry is answered as one even if it would not pass today's checks (its visit
+        # now looks too old, say): the body was accepted when it was first sent.
+        stored = _stored_under(shopper, client_id)
+        if stored is not None:
+            return _replay_or_conflict(stored, fingerprint)
+        raise
 
     try:
         with transaction.atomic():
@@ -191,11 +222,11 @@ def submission_create(
                 photo_count=photo_count,
                 answers=parsed,
             )
-    except IntegrityError:
+    except (IntegrityError, _AssignmentMoved):
         # Two retries raced past the checks above; the loser reads what the winner stored.
-        stored = _stored_under(shopper, client_id)
-        if stored is not None:
-            return _replay_or_conflict(stored, fingerprint)
+        answered = _replay_or_refusal(shopper, client_id, fingerprint, assignment)
+        if answered is not None:
+            return answered
         raise Conflict("This assignment already has a submission.") from None
     return submission, True
 
@@ -212,6 +243,17 @@ def _store(
     photo_count: int,
     answers: Sequence[Any],
 ) -> Submission:
+    """Write a first send in three statements: the assignment moved on (conditionally, which
+    also locks it against a concurrent retry), the submission, already queued when it has
+    no photos to wait for, and its answers. The returned row carries its answers and its
+    (empty) photos and scores, so answering the phone reads nothing back."""
+    moved = Assignment.objects.filter(pk=assignment.pk, status=AssignmentStatus.ACCEPTED).update(
+        status=AssignmentStatus.SUBMITTED
+    )
+    if not moved:
+        raise _AssignmentMoved
+    assignment.status = AssignmentStatus.SUBMITTED
+    complete = photo_count == 0
     submission = Submission.objects.create(
         assignment=assignment,
         shopper=shopper,
@@ -221,12 +263,14 @@ def _store(
         finished_at=finished_at,
         **location_columns(location),
         photo_count=photo_count,
+        status=SubmissionStatus.QUEUED if complete else SubmissionStatus.AWAITING_MEDIA,
+        queued_at=timezone.now() if complete else None,
     )
-    answers_store(submission=submission, answers=answers)
-    Assignment.objects.filter(pk=assignment.pk).update(status=AssignmentStatus.SUBMITTED)
-    assignment.status = AssignmentStatus.SUBMITTED
-    if photo_count == 0:
-        submission_queue_for_scoring(submission=submission)
+    stored = answers_store(submission=submission, answers=answers)
+    prefetched(submission, answers=stored, photos=[])
+    submission.current_scores = []
+    if complete:
+        _send_on_commit(submission.pk)
     return submission
 
 
@@ -306,7 +350,10 @@ def submission_queue_for_scoring(*, submission: Submission) -> None:
     submission.status = SubmissionStatus.QUEUED
     submission.queued_at = now
     submission.send_failed_at = None
-    submission_id = submission.pk
+    _send_on_commit(submission.pk)
+
+
+def _send_on_commit(submission_id: int) -> None:
     transaction.on_commit(lambda: _send_for_scoring(submission_id))
 
 
