@@ -70,7 +70,7 @@ class AppealItem(models.Model):
     )
 
     class Meta:
-        ordering = ["appeal", "position"]
+        ordering = ["appeal_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["appeal", "item"], name="appeal_item_unique")
         ]

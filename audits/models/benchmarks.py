@@ -71,7 +71,7 @@ class BenchmarkRow(models.Model):
     row = models.JSONField(help_text="The API row, exactly as served.")
 
     class Meta:
-        ordering = ["snapshot", "level", "position"]
+        ordering = ["snapshot_id", "level", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["snapshot", "level", "position"], name="benchmark_row_unique_position"
@@ -81,3 +81,4 @@ class BenchmarkRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} {self.unit_id} at {self.position} in {self.snapshot_id}"
+

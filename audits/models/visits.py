@@ -248,7 +248,7 @@ class SubmissionVersion(models.Model):
     replaced_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["submission", "version"]
+        ordering = ["submission_id", "version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["submission", "version"], name="submission_version_unique"
@@ -274,7 +274,7 @@ class Answer(models.Model):
     version = models.PositiveSmallIntegerField(default=1, db_default=1)
 
     class Meta:
-        ordering = ["submission", "position"]
+        ordering = ["submission_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["submission", "item"], name="answer_unique_item")
         ]
@@ -305,7 +305,7 @@ class AnswerVersion(models.Model):
     reason = models.CharField(max_length=1000)
 
     class Meta:
-        ordering = ["submission", "item", "replaced_at", "id"]
+        ordering = ["submission_id", "item", "replaced_at", "id"]
         indexes = [models.Index(fields=["submission", "item"])]
 
     def __str__(self) -> str:
@@ -341,7 +341,7 @@ class Photo(StrippedImage):
     gps_longitude = models.FloatField(null=True, blank=True)
 
     class Meta:
-        ordering = ["submission", "uploaded_at", "id"]
+        ordering = ["submission_id", "uploaded_at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["submission", "client_id"], name="photo_unique_client_id"
