@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from celery.exceptions import Retry
+from django.db import connection, connections
 
 from audits import tasks
 from audits.models import Assignment, Score, Submission
@@ -11,7 +12,8 @@ from audits.services import scoring as scoring_services
 from audits.services.scoring import answers_by_submission, score_backlog, score_fields
 from scoring.engine import ENGINE_VERSION, score
 from support.factories import good_answers
-from support.pipeline_builders import queued_backlog, queued_submission
+from support.helpers import new_assignment
+from support.pipeline_builders import queued_backlog, queued_submission, queued_without_message
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +141,57 @@ def test_a_dropped_database_connection_retries_the_whole_batch_at_once(world, mo
     assert not Score.objects.filter(submission_id__in=ids).exists()
     assert tasks.score_backlog.apply(args=[ids]).get() == 2  # the retry, once it is back
     assert attempts == [ids, ids]
+
+
+# --- A task scores what is queued behind it -------------------------------------------------
+
+skip_locked = connection.features.has_select_for_update_skip_locked
+
+
+def test_a_task_scores_the_submissions_queued_behind_its_own(world):
+    """Under load one task claims its own row and up to a batch of the longest-waiting
+    others; their own tasks then find nothing to do. SQLite (no SKIP LOCKED) scores one."""
+    first, *behind = queued_backlog(world, 4)
+    assert tasks.score_submission.delay(first).get() is not None
+    scored = set(Score.objects.values_list("submission_id", flat=True))
+    assert scored == ({first, *behind} if skip_locked else {first})
+    for submission_id in behind:  # each one's own task: nothing left to do, with SKIP LOCKED
+        assert (tasks.score_submission.delay(submission_id).get() is None) is skip_locked
+    assert Score.objects.filter(submission_id__in=[first, *behind]).count() == 4
+    for submission in Submission.objects.filter(pk__in=[first, *behind]):
+        assert submission.status == "scored"
+        expected = _expected_fields(submission)
+        stored = Score.objects.get(submission=submission)
+        assert {name: getattr(stored, name) for name in expected} == expected
+
+
+def test_a_batch_is_capped_and_takes_the_longest_waiting_first(world, monkeypatch):
+    monkeypatch.setattr(scoring_services, "BACKLOG_BATCH_SIZE", 3)
+    ids = queued_backlog(world, 5)
+    newest = ids[-1]
+    assert tasks.score_submission.delay(newest).get() is not None
+    scored = set(Score.objects.values_list("submission_id", flat=True))
+    assert scored == ({newest, ids[0], ids[1]} if skip_locked else {newest})
+
+
+@pytest.mark.skipif(not skip_locked, reason="needs SELECT ... SKIP LOCKED (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_rows_another_worker_holds_are_skipped_not_waited_for(world):
+    """Two workers never wait for each other over the rows they take as extras."""
+    # Committed at once here, so stored without their (eager) tasks, as a web process does.
+    mine, held, free = (queued_without_message(new_assignment(world)).pk for _ in range(3))
+    other = connections.create_connection("default")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM audits_submission WHERE id = %s FOR UPDATE", [held])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # a wait would fail the test, not hang it
+        assert tasks.score_submission.delay(mine).get() is not None
+        assert set(Score.objects.values_list("submission_id", flat=True)) == {mine, free}
+    finally:
+        other.rollback()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert Submission.objects.get(pk=held).status == "queued"
