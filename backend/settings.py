@@ -170,8 +170,9 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Cache -----------------------------------------------------------------------------------
-# Shared by every web and worker process when CACHE_URL names a Redis (e.g. to debounce work
-# across workers); a per-process memory cache otherwise (the embedded default).
+# Shared by every web and worker process when CACHE_URL names a Redis (sign-in failures and
+# throttle counts then hold across processes); a per-process memory cache otherwise (the
+# embedded default). The league-table debounce is a database row, shared either way.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": (

@@ -45,9 +45,8 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache: a league-table refresh debounced in one test
-    (keyed by brand id, and transactional tests reuse ids after a flush) never silences the
-    refresh of the next."""
+    """Each test starts with an empty cache: throttle counters and sign-in failures counted
+    in one test (keyed by user or address) never refuse a request of the next."""
     from django.core.cache import cache
 
     cache.clear()

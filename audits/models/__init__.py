@@ -2,7 +2,7 @@
 
 from .actions import OWED_STATUSES, Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
-from .benchmarks import BenchmarkRow, BenchmarkSnapshot, PeriodKind
+from .benchmarks import BenchmarkRefreshWindow, BenchmarkRow, BenchmarkSnapshot, PeriodKind
 from .checklists import ChecklistTemplate, ChecklistVersion, parsed_checklists
 from .evidence import EvidencePhoto
 from .notifications import EmailStatus, Notification, NotificationKind
@@ -48,6 +48,7 @@ __all__ = [
     "Assignment",
     "AssignmentStatus",
     "AssignmentTransition",
+    "BenchmarkRefreshWindow",
     "BenchmarkRow",
     "BenchmarkSnapshot",
     "Branch",

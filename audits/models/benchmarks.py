@@ -82,3 +82,19 @@ class BenchmarkRow(models.Model):
     def __str__(self) -> str:
         return f"{self.level} {self.unit_id} at {self.position} in {self.snapshot_id}"
 
+
+class BenchmarkRefreshWindow(models.Model):
+    """The debounce of a brand's league-table refresh, shared by every web and worker process.
+
+    `due_at` is when the refresh last queued runs: until then a newly released audit queues
+    nothing, since that run will read it. One row per brand, claimed by a conditional update,
+    so two processes never both queue a run for one window, whatever cache they use.
+    """
+
+    brand = models.OneToOneField(
+        Brand, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    due_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"refresh of brand {self.brand_id} due {self.due_at:%Y-%m-%d %H:%M:%S}"

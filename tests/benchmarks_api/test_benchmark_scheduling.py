@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from audits import tasks
-from audits.models import BenchmarkSnapshot
+from audits.models import BenchmarkRefreshWindow, BenchmarkSnapshot
 from audits.services.benchmarks import scheduling
 from support.helpers import scored_submission
 
@@ -23,9 +24,7 @@ def queued(monkeypatch):
     monkeypatch.setattr(
         tasks.refresh_benchmarks, "apply_async", lambda *a, **kw: calls.append((a, kw))
     )
-    cache.clear()
     yield calls
-    cache.clear()
 
 
 def test_two_schedules_enqueue_one_refresh(world, queued):
@@ -42,11 +41,45 @@ def test_brands_are_debounced_separately(world, queued):
     assert [kw["args"] for _, kw in queued] == [[world.brand.pk], [world.other_brand.pk]]
 
 
+def _close_window(brand) -> None:
+    """The window's time is up (as BENCHMARK_REFRESH_DELAY seconds later)."""
+    BenchmarkRefreshWindow.objects.filter(brand=brand).update(
+        due_at=timezone.now() - timedelta(seconds=1)
+    )
+
+
 def test_a_schedule_after_the_window_enqueues_again(world, queued):
     scheduling.benchmarks_schedule_refresh(world.brand.pk)
-    cache.delete(scheduling.refresh_cache_key(world.brand.pk))  # the TTL ran out
-    scheduling.benchmarks_schedule_refresh(world.brand.pk)
+    _close_window(world.brand)
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is False
     assert len(queued) == 2
+
+
+def test_the_window_is_shared_by_processes_whatever_their_cache(world, queued):
+    """Issue 14: without CACHE_URL each process had its own memory cache, so each Celery child
+    opened its own window and two refreshes of one brand ran together. The window is a row."""
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True
+    cache.clear()  # another process: an empty cache of its own
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is False
+    window = BenchmarkRefreshWindow.objects.get(brand=world.brand)
+    expected = timezone.now() + timedelta(seconds=settings.BENCHMARK_REFRESH_DELAY)
+    assert abs((window.due_at - expected).total_seconds()) < 5
+    assert len(queued) == 1
+
+
+def test_a_send_that_fails_leaves_the_window_closed(world, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", broken)
+    with pytest.raises(ConnectionError):
+        scheduling.benchmarks_schedule_refresh(world.brand.pk)
+    monkeypatch.undo()
+    sent = []
+    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", lambda *a, **kw: sent.append(kw))
+    assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True
+    assert len(sent) == 1
 
 
 def test_scored_submissions_schedule_their_brands(world, queued):
@@ -58,10 +91,8 @@ def test_scored_submissions_schedule_their_brands(world, queued):
 
 def test_the_task_runs_eagerly_and_builds_snapshots(world):
     scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
-    cache.clear()
     assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True  # eager: runs inline
     assert BenchmarkSnapshot.objects.filter(brand=world.brand, period="2026-08").exists()
-    cache.clear()
 
 
 def test_unknown_brand_refresh_is_a_no_op(db):
@@ -106,11 +137,9 @@ def test_a_failing_schedule_does_not_fail_the_release(
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", broken)
-    cache.clear()
     with django_capture_on_commit_callbacks(execute=True):
         submission = scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
     assert submission.status == "released"
-    cache.clear()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +148,7 @@ def test_without_a_broker_the_refresh_runs_in_a_background_thread(world, setting
     import threading
 
     scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
-    cache.clear()
+    _close_window(world.brand)  # its release (committed at once here) opened one
     settings.BENCHMARK_REFRESH_IN_THREAD = True
     settings.BENCHMARK_REFRESH_DELAY = 1  # the thread waits the debounce window out first
     ran_on = []
@@ -138,4 +167,3 @@ def test_without_a_broker_the_refresh_runs_in_a_background_thread(world, setting
 
     assert ran_on == [(f"benchmarks-refresh-{world.brand.pk}", 1)]
     assert BenchmarkSnapshot.objects.filter(brand=world.brand, period="2026-08").exists()
-    cache.clear()

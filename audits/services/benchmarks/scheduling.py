@@ -11,28 +11,26 @@ import logging
 import threading
 import time as time_module
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache as django_cache
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from audits import dispatch
-from audits.models import Branch, Brand
+from audits.models import BenchmarkRefreshWindow, Branch, Brand
 
 logger = logging.getLogger(__name__)
-
-
-def refresh_cache_key(brand_id: int) -> str:
-    return f"benchmarks:refresh:{brand_id}"
 
 
 def benchmarks_schedule_refresh(brand_id: int) -> bool:
     """Queue one refresh of the brand's snapshots in BENCHMARK_REFRESH_DELAY seconds.
 
-    Debounced: the first call adds a per-brand cache key living as long as the countdown and
-    queues the task; calls while the key lives do nothing, because the queued run starts after
-    the key has expired and so reads every audit those calls were about (they run on commit).
-    A call after expiry queues a new run. Returns whether a run was queued.
+    Debounced across every process: the first call claims the brand's refresh window (a row
+    of `BenchmarkRefreshWindow`, due when the queued run starts) and queues the task; calls
+    while the window is open do nothing, because the queued run starts when it closes and so
+    reads every audit those calls were about (they run on commit). A call after it closed
+    claims a new window. Returns whether a run was queued.
 
     With the embedded eager Celery (no broker) there is no worker to take the countdown: a
     background thread (BENCHMARK_REFRESH_IN_THREAD, on by default without a broker) waits it
@@ -41,7 +39,7 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     inline at once, as eager tasks do.
     """
     delay = int(settings.BENCHMARK_REFRESH_DELAY)
-    if not django_cache.add(refresh_cache_key(brand_id), 1, timeout=max(delay, 1)):
+    if not _claim_refresh_window(brand_id, seconds=max(delay, 1)):
         return False
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.BENCHMARK_REFRESH_IN_THREAD:
         threading.Thread(
@@ -51,7 +49,31 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
             daemon=True,
         ).start()
         return True
-    dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id, countdown=delay)
+    try:
+        dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id, countdown=delay)
+    except Exception:
+        # Nothing was queued: close the window, so the next release tries again.
+        BenchmarkRefreshWindow.objects.filter(brand_id=brand_id).update(due_at=timezone.now())
+        raise
+    return True
+
+
+def _claim_refresh_window(brand_id: int, *, seconds: int) -> bool:
+    """Open the brand's next refresh window, unless one is open; True for the one caller
+    that opened it. A conditional update where the row exists, an insert the first time
+    (two first callers: the unique key lets one in, the other finds the window open)."""
+    now = timezone.now()
+    due = now + timedelta(seconds=seconds)
+    windows = BenchmarkRefreshWindow.objects.filter(brand_id=brand_id, due_at__lte=now)
+    if windows.update(due_at=due):
+        return True
+    if BenchmarkRefreshWindow.objects.filter(brand_id=brand_id).exists():
+        return False
+    try:
+        with transaction.atomic():
+            BenchmarkRefreshWindow.objects.create(brand_id=brand_id, due_at=due)
+    except IntegrityError:
+        return bool(windows.update(due_at=due))  # it closed in between: still ours to open
     return True
 
 
