@@ -241,9 +241,9 @@ def _store_backlog(version, branch, shopper, answer_sets: Sequence[Sequence[Answ
     from django.db import transaction
     from django.utils import timezone
 
+    from audits.bulk import insert_rows
     from audits.models import Answer as AnswerRow
     from audits.models import Assignment, AssignmentStatus, Submission, SubmissionStatus
-    from demo.bulk import insert_rows
 
     now = timezone.now()
     with transaction.atomic():

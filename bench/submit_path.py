@@ -193,9 +193,10 @@ def run(args: argparse.Namespace) -> None:
             post(fresh())
         profile.disable()
         out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
-        stats.print_stats(args.profile)
-        print(f"\ncProfile of {args.requests} new visits, by cumulative time")
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("cumulative").print_stats(args.profile)
+        stats.sort_stats("tottime").print_stats(args.profile)
+        print(f"\ncProfile of {args.requests} new visits, by cumulative then own time")
         print(out.getvalue())
 
 

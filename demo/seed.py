@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import audits
+from audits.bulk import insert_rows, set_column
 from audits.images import process_photo
 from audits.models import (
     Action,
@@ -71,7 +72,6 @@ from audits.services.review import submission_claim, submission_review
 from audits.services.scoring import score_fields
 from audits.services.submissions import as_stored, location_columns, submission_fingerprint
 from audits.services.trail import trail_purge_brand
-from demo.bulk import insert_rows, set_column
 from demo.network import BranchPlan, plan_network
 from demo.pictures import receipt_jpeg, storefront_jpeg
 from demo.visits import AnswerSimulator, VisitPlan, plan_visits

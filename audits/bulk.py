@@ -1,9 +1,10 @@
 """Insert plain rows fast: COPY on PostgreSQL, one executemany elsewhere; set one column by id.
 
-Used only for the two tables that dominate load-test sizes (answers: ~35 rows per audit, and
-scores with their item-by-item JSON). For them `bulk_create` spends most of its time building
-model instances and adapting every value in Python (and, on PostgreSQL, quoting UNNEST arrays
-client-side), which turns 250k audits from minutes into most of an hour. Rows here are tuples
+Used for the tables that dominate load-test sizes (answers: ~35 rows per audit, and scores
+with their item-by-item JSON), and for a submission's answers on every first send. For them
+`bulk_create` spends most of its time building model instances and adapting every value in
+Python (and, on PostgreSQL, quoting UNNEST arrays client-side), which turns 250k audits from
+minutes into most of an hour, and was a sixth of a submission request. Rows here are tuples
 of Python values; each column is adapted once per value the way its field would (JSON as JSON
 text, date-times and decimals through the field), so what is stored is what the ORM would
 have stored. Tables that need their new ids back still use `bulk_create`, and `set_column`
