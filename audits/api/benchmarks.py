@@ -58,7 +58,22 @@ class LeagueRowSerializer(serializers.Serializer):
     )
     few_audits = serializers.BooleanField(help_text="Fewer counted audits than the brand minimum.")
     critical_failure_rate = serializers.FloatField(
-        help_text="Share of audits with a critical failure, shrunk towards the brand (0-1)."
+        help_text="Share of audits with a critical failure, shrunk towards the brand (0-1): "
+        "the raw share critical_failures / critical_audits, pulled towards the brand's rate "
+        "the fewer audits there are."
+    )
+    # Not required: rows of tables built before issue 14 are served as they were stored.
+    critical_failures = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="Audits with a critical item failed, the raw count the rate is shrunk from "
+        "(absent from tables built before it was kept).",
+    )
+    critical_audits = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="Audits the critical-failure rate counts (absent from tables built before "
+        "it was kept).",
     )
     region_percentile = serializers.FloatField(
         required=False,

@@ -81,6 +81,9 @@ class LeagueRow:
     region_percentile_interval: tuple[float, float] | None = None
     region_rank: int | None = None
     members: int = 1
+    # The audits the critical-failure rate counts (scored or not); 0 when read back from a
+    # snapshot stored before it was kept.
+    critical_audits: int = 0
 
     def to_dict(self) -> dict:
         out = {
@@ -100,6 +103,7 @@ class LeagueRow:
             "few_audits": self.few_audits,
             "critical_failures": self.critical_failures,
             "critical_failure_rate": self.critical_failure_rate,
+            "critical_audits": self.critical_audits,
             "members": self.members,
         }
         if self.level == BRANCH:

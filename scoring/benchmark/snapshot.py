@@ -33,6 +33,9 @@ from scoring.benchmark.records import (
     VarianceComponents,
 )
 
+# Scores, fair scores and their intervals live on this scale.
+SCORE_MIN, SCORE_MAX = 0.0, 100.0
+
 
 def build_snapshot(
     records: Iterable[AuditRecord],
@@ -110,6 +113,7 @@ def build_snapshot(
             counts,
             unit_map,
             failures,
+            audited,
             shrunk_rates(failures, audited, prior),
             z=z,
             level=level,
@@ -225,6 +229,7 @@ def _rows(
     counts,
     unit_map,
     failures,
+    audited,
     rates,
     *,
     z,
@@ -260,13 +265,14 @@ def _rows(
                 raw_mean=float(sums[members].sum() / n),
                 fair_score=float(fair[i]),
                 fair_se=float(se[i]),
-                interval=(float(fair[i] - z * se[i]), float(fair[i] + z * se[i])),
+                interval=score_interval(float(fair[i]), float(z * se[i])),
                 percentile=float(pct[i]),
                 percentile_interval=(float(low[i]), float(high[i])),
                 rank=int(rank[i]),
                 few_audits=n < min_audits,
                 critical_failures=int(failures[i]),
                 critical_failure_rate=float(rates[i]),
+                critical_audits=int(audited[i]),
                 change=None if change is None else change.change,
                 change_p_value=None if change is None else change.p_value,
                 change_significant=False if change is None else change.significant,
@@ -280,6 +286,16 @@ def _rows(
         )
     rows.sort(key=lambda row: (row.rank, row.id))
     return tuple(rows)
+
+
+def score_interval(centre: float, half_width: float) -> tuple[float, float]:
+    """A fair score's interval, clipped to the 0-100 a score can take.
+
+    The normal approximation is symmetric, so near the ends it reaches past them (a branch at
+    97 with few audits showed [89.07, 104.01]); no score lies outside 0-100, so neither may
+    the plausible range shown for it. The fair score itself is never moved.
+    """
+    return (max(SCORE_MIN, centre - half_width), min(SCORE_MAX, centre + half_width))
 
 
 def _regional(lvl, groups, fair, level_draws, ids, unit_map, level) -> dict[int, tuple]:

@@ -14,7 +14,8 @@ from support.benchmark_data import brand_records
 BRANCH_KEYS = {
     "id", "name", "n", "raw_mean", "fair_score", "fair_se", "interval", "percentile",
     "percentile_interval", "rank", "change", "change_p_value", "change_significant",
-    "few_audits", "critical_failures", "critical_failure_rate", "members", "region_id",
+    "few_audits", "critical_failures", "critical_failure_rate", "critical_audits", "members",
+    "region_id",
     "franchisee_id", "region_percentile", "region_percentile_interval", "region_rank",
 }  # fmt: skip
 
@@ -137,6 +138,54 @@ def test_a_longer_shopper_window_informs_leniency_but_not_the_table(brand, snaps
     assert snap.variance_components.n_audits == len(records) + len(earlier)
     raw = {row.id: row.raw_mean for row in snapshot.rows["branch"]}
     assert {row.id: row.raw_mean for row in snap.rows["branch"]} == raw
+
+
+def _edge_brand() -> tuple[list[AuditRecord], dict[str, UnitInfo]]:
+    """Branches near both ends of the scale, one or two audits each, shoppers who disagree:
+    wide intervals that a symmetric normal approximation carries past 0 and 100."""
+    scores = {"top": [100.0, 99.0], "high": [96.0], "mid": [60.0, 75.0], "low": [2.0, 0.0]}
+    scores.update({f"m{k}": [20.0 + 15 * k, 85.0 - 10 * k] for k in range(4)})
+    records, units = [], {}
+    for b, (branch, values) in enumerate(scores.items()):
+        units[branch] = UnitInfo(branch, branch.title(), f"f{b % 2}", "r1")
+        for i, value in enumerate(values):
+            failed = branch == "low" or (branch == "mid" and i == 0)
+            records.append(
+                AuditRecord(
+                    f"{branch}{i}", branch, f"s{(b + i) % 3}", value, failed, date(2026, 8, 1)
+                )
+            )
+    return records, units
+
+
+def test_intervals_stay_on_the_0_to_100_scale():
+    """Issue 14: [89.07, 104.01] was served for a score that cannot pass 100."""
+    snap = build_snapshot(*_edge_brand(), period="2026-Q3", draws=50)
+    clipped = []
+    for rows in snap.rows.values():
+        for row in rows:
+            low, high = row.interval
+            assert 0.0 <= low <= row.fair_score <= high <= 100.0
+            clipped += [bound for bound in (low, high) if bound in (0.0, 100.0)]
+    assert clipped  # the brand does reach past an end: the clip is what holds the bound
+
+
+def test_the_smoothed_critical_rate_comes_with_what_it_was_shrunk_from():
+    """A rate shrunk towards the brand says how many audits and failures it stands on."""
+    records, units = _edge_brand()
+    snap = build_snapshot(records, units, period="2026-Q3", draws=20)
+    for row in snap.rows["branch"]:
+        mine = [r for r in records if r.branch_id == row.id]
+        assert row.critical_audits == len(mine)
+        assert row.critical_failures == sum(r.critical_failure for r in mine)
+    (low,) = (row for row in snap.rows["branch"] if row.id == "low")
+    assert (low.critical_failures, low.critical_audits) == (2, 2)
+    assert low.critical_failure_rate < 1.0  # shrunk: two audits are not certainty
+    for row in snap.rows["franchisee"]:
+        assert row.critical_audits == sum(
+            1 for r in records if units[r.branch_id].franchisee_id == row.id
+        )
+    assert snap.to_dict()["rows"]["branch"][0]["critical_audits"] >= 1
 
 
 def test_tiny_brands_give_finite_tables():

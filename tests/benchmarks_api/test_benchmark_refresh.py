@@ -174,6 +174,8 @@ def test_a_zeroed_critical_failure_counts_with_its_calculated_score(world):
     good = float(Score.objects.exclude(pk=stored.pk).get(is_current=True).overall)
     assert row["raw_mean"] == pytest.approx((expected + good) / 2, abs=0.01)
     assert row["critical_failure_rate"] > 0
+    # Served beside the smoothed rate: the raw count and the audits it stands on.
+    assert (row["critical_failures"], row["critical_audits"]) == (1, 2)
 
 
 def test_the_refresh_ranks_the_stored_calculated_overall(world):

@@ -21,6 +21,8 @@ ROW_FIELDS = (
     "change_significant",
     "few_audits",
     "critical_failure_rate",
+    "critical_failures",
+    "critical_audits",
 )
 # Keys only branch rows have: their standing among the branches of their own region.
 BRANCH_ONLY_FIELDS = ("region_percentile", "region_percentile_interval", "region_rank")
@@ -50,6 +52,10 @@ def served_row(row: dict) -> dict:
         "change_significant": row["change_significant"],
         "few_audits": row["few_audits"],
         "critical_failure_rate": _r(row["critical_failure_rate"], 4),
+        # The rate is shrunk towards the brand: beside it, what it was shrunk from, so that
+        # a reader sees why branches with no failure in few audits share one rate.
+        "critical_failures": row["critical_failures"],
+        "critical_audits": row["critical_audits"],
     }
     if "region_percentile" in row:
         within = row["region_percentile_interval"]
