@@ -364,6 +364,22 @@ def submissions_visible_to(user: User) -> QuerySet[Submission]:
     return submissions.filter(Q(shopper_id=user.pk) | _network_scope(access))
 
 
+def visits_listed(visits: QuerySet[Submission], *, answers: bool) -> QuerySet[Submission]:
+    """The rows of a list of visits: their answers read only when the caller asked for them.
+
+    A page of 50 audits holds about 2,000 answers; list rows leave them out (the detail and
+    `?include=answers` carry them), and so does this query.
+    """
+    if answers:
+        return visits
+    kept = [
+        lookup
+        for lookup in visits._prefetch_related_lookups
+        if getattr(lookup, "prefetch_through", lookup) != "answers"
+    ]
+    return visits.prefetch_related(None).prefetch_related(*kept)
+
+
 @_authenticated_only
 def audits_visible_to(user: User) -> QuerySet[Submission]:
     """Audits (reports with a score) of the branches the caller may see: staff see every

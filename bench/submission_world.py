@@ -1,4 +1,4 @@
-"""A scratch database with one shopper and many accepted assignments, for the submission benchmarks.
+"""A scratch database of shoppers with accepted assignments, for the submission benchmarks.
 
 `bench/submit_path.py` (one process, profiled) and `bench/submit_load.py` (gunicorn under wrk)
 both post real 40-answer bodies of the default checklist, each to a fresh assignment under a
@@ -69,15 +69,32 @@ def configure_django(database_url: str, **extra: str) -> None:
 
 @dataclass(frozen=True)
 class SubmissionWorld:
-    shopper_id: int
-    username: str
-    assignment_ids: list[int]
+    """Accepted assignments as (assignment id, shopper id), a JWT per shopper, answer sets."""
+
+    assignments: list[tuple[int, int]]
+    tokens: dict[int, str]
     answer_sets: list[list[dict]]
 
+    def token_of(self, assignment: tuple[int, int]) -> str:
+        return self.tokens[assignment[1]]
 
-def build_world(assignments: int, *, seed: int = 0, answer_sets: int = 200) -> SubmissionWorld:
-    """Migrate, then write a brand, one branch, the default checklist and `assignments`
-    accepted visits for one shopper. Needs `django.setup()` done."""
+
+def build_world(
+    assignments: int,
+    *,
+    seed: int = 0,
+    answer_sets: int = 200,
+    shoppers: int = 500,
+    branches: int = 500,
+) -> SubmissionWorld:
+    """Migrate, then write a brand, its branches, the default checklist, `shoppers` shoppers
+    and `assignments` accepted visits spread over them. Needs `django.setup()` done.
+
+    Spread as a real programme is: a shopper rarely visits one branch twice, so the integrity
+    checks, which read the shopper's earlier visits to the same branch, read few rows (one
+    shopper doing every visit of one branch made each check read tens of thousands).
+    """
+    from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
 
     from audits.models import (
@@ -97,27 +114,37 @@ def build_world(assignments: int, *, seed: int = 0, answer_sets: int = 200) -> S
 
     call_command("migrate", verbosity=0)
     brand = Brand.objects.create(name="Bench brand")
-    region = Region.objects.create(brand=brand, name="Region")
-    franchisee = Franchisee.objects.create(brand=brand, name="Franchisee")
-    branch = Branch.objects.create(
-        brand=brand,
-        franchisee=franchisee,
-        region=region,
-        name="Branch",
-        latitude=51.5,
-        longitude=-0.12,
-        timezone="Europe/London",
+    regions = Region.objects.bulk_create(Region(brand=brand, name=f"Region {i}") for i in range(10))
+    franchisees = Franchisee.objects.bulk_create(
+        Franchisee(brand=brand, name=f"Franchisee {i}") for i in range((branches + 4) // 5)
+    )
+    sites = Branch.objects.bulk_create(
+        Branch(
+            brand=brand,
+            franchisee=franchisees[j // 5],
+            region=regions[j % len(regions)],
+            name=f"Branch {j}",
+            latitude=51.5,
+            longitude=-0.12,
+            timezone="Europe/London",
+        )
+        for j in range(branches)
     )
     definition = json.loads(CHECKLIST.read_text(encoding="utf-8"))
     version = checklist_publish(brand=brand, template_name="Default", definition=definition)
-    shopper = User.objects.create_user("bench-shopper", password=PASSWORD)
-    Membership.objects.create(user=shopper, role=Role.SHOPPER, brand=brand)
+    password = make_password(PASSWORD)
+    people = User.objects.bulk_create(
+        User(username=f"bench-shopper-{k}", password=password) for k in range(shoppers)
+    )
+    Membership.objects.bulk_create(
+        Membership(user=user, role=Role.SHOPPER, brand=brand) for user in people
+    )
     offered = datetime.now(UTC) - timedelta(days=2)
     rows = Assignment.objects.bulk_create(
         (
             Assignment(
-                branch=branch,
-                shopper=shopper,
+                branch=sites[(i * 7 + i // shoppers) % branches],
+                shopper=people[i % shoppers],
                 checklist=version,
                 window_start=offered,
                 window_end=offered + timedelta(days=7),
@@ -125,7 +152,7 @@ def build_world(assignments: int, *, seed: int = 0, answer_sets: int = 200) -> S
                 created_at=offered,
                 accepted_at=offered,
             )
-            for _ in range(assignments)
+            for i in range(assignments)
         ),
         batch_size=5000,
     )
@@ -138,9 +165,8 @@ def build_world(assignments: int, *, seed: int = 0, answer_sets: int = 200) -> S
         for answers in synthetic_backlog(checklist, answer_sets, seed=seed + 1)
     ]
     return SubmissionWorld(
-        shopper_id=shopper.pk,
-        username=shopper.username,
-        assignment_ids=[row.pk for row in rows],
+        assignments=[(row.pk, row.shopper_id) for row in rows],
+        tokens={user.pk: access_token(user) for user in people},
         answer_sets=sets,
     )
 
@@ -160,11 +186,10 @@ def submission_body(assignment_id: int, answers: list[dict], rng: random.Random)
     }
 
 
-def access_token(user_id: int) -> str:
+def access_token(user) -> str:
+    """A JWT for `user`, valid for the whole run."""
     from rest_framework_simplejwt.tokens import AccessToken
 
-    from audits.models import User
-
-    token = AccessToken.for_user(User.objects.get(pk=user_id))
+    token = AccessToken.for_user(user)
     token.set_exp(lifetime=timedelta(hours=6))
     return str(token)

@@ -7,8 +7,9 @@
 
 What it does, on this machine's PostgreSQL and Redis:
 
-1. creates the scratch database and one shopper with enough accepted assignments
-   (bench/submission_world.py); bodies are the default checklist's 35 to 41 answers;
+1. creates the scratch database and enough accepted assignments
+   (bench/submission_world.py: 500 shoppers, 500 branches); bodies are the default
+   checklist's 35 to 41 answers;
 2. starts gunicorn (--workers sync workers, as the Dockerfile serves the API) on
    bench/load/settings.py: the project's settings plus `POST /bench/ceiling/`, a bare Django
    view writing the same rows with raw SQL (bench/load/urls.py); and a real Celery worker
@@ -51,7 +52,7 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RO
 sys.path.insert(0, str(ROOT))
 
 from bench.submission_world import (  # noqa: E402
-    access_token,
+    SubmissionWorld,
     build_world,
     configure_django,
     recreate_database,
@@ -131,9 +132,8 @@ def run(args: argparse.Namespace, processes: list[subprocess.Popen]) -> None:
     steady = int(args.rate * args.steady_seconds) + 10
     started = time.perf_counter()
     world = build_world(sum(per_round.values()) * (args.rounds + 1) + steady, seed=args.seed)
-    token = access_token(world.shopper_id)
     print(f"database ready in {time.perf_counter() - started:.1f} s")
-    pool = iter(world.assignment_ids)
+    pool = iter(world.assignments)
 
     workdir = Path(tempfile.mkdtemp(prefix="tp-bench-load-"))
     bodies = workdir / "bodies.jsonl"
@@ -182,21 +182,22 @@ def run(args: argparse.Namespace, processes: list[subprocess.Popen]) -> None:
     sampler = MemorySampler(web.pid, worker.pid if worker else None)
     sampler.start()
     results: dict[str, list[dict]] = {ENDPOINT: [], CEILING: []}
-    for side in (ENDPOINT, CEILING):  # warm-up round, not counted
-        wrk(args, side, take(pool, per_round[side]), token, bodies, round_id=0, seconds=2)
+    for warm_up, side in enumerate((ENDPOINT, CEILING), start=1000):  # not counted
+        ids = take(pool, per_round[side])
+        wrk(args, side, ids, world, bodies, round_id=warm_up, seconds=2)
     wait_scored(worker is not None)
     sampler.reset()
     for number in range(1, args.rounds + 1):
         for side in (ENDPOINT, CEILING):
             round_id = number * 2 + (side == CEILING)
             ids = take(pool, per_round[side])
-            figures = wrk(args, side, ids, token, bodies, round_id=round_id)
+            figures = wrk(args, side, ids, world, bodies, round_id=round_id)
             results[side].append(figures)
             wait_scored(worker is not None)
     sampler.stop()
     report(args, results, sampler)
     if worker is not None:
-        steady_latency(args, take(pool, steady), token, world.answer_sets, rng)
+        steady_latency(args, take(pool, steady), world, rng)
     else:
         print("\nsubmission to score: not measured (--no-worker)")
 
@@ -209,7 +210,7 @@ def spawn(command, env, log: Path, processes) -> subprocess.Popen:
     return process
 
 
-def take(pool, count: int) -> list[int]:
+def take(pool, count: int) -> list[tuple[int, int]]:
     return [next(pool) for _ in range(count)]
 
 
@@ -226,9 +227,18 @@ def wait_for_http(port: int, timeout: float = 30) -> None:
     raise SystemExit("gunicorn did not answer /healthz")
 
 
-def wrk(args, side: str, ids: list[int], token: str, bodies: Path, *, round_id: int, seconds=None):
-    with tempfile.NamedTemporaryFile("w", suffix=".ids", delete=False) as out:
-        out.write("\n".join(map(str, ids)))
+def wrk(
+    args,
+    side: str,
+    visits: list[tuple[int, int]],
+    world: SubmissionWorld,
+    bodies: Path,
+    *,
+    round_id: int,
+    seconds=None,
+):
+    with tempfile.NamedTemporaryFile("w", suffix=".visits", delete=False) as out:
+        out.write("\n".join(f"{visit[0]} {world.token_of(visit)}" for visit in visits))
     command = [
         "wrk",
         f"-t{WRK_THREADS}",
@@ -241,7 +251,6 @@ def wrk(args, side: str, ids: list[int], token: str, bodies: Path, *, round_id: 
         "--",
         out.name,
         str(bodies),
-        token,
         str(round_id),
         str(WRK_THREADS),
     ]
@@ -343,14 +352,13 @@ def report(args, results: dict[str, list[dict]], sampler: MemorySampler) -> None
         print(f"largest resident memory, {name}: {kb / 1024:.0f} MB")
 
 
-def steady_latency(args, ids: list[int], token: str, answer_sets, rng) -> None:
+def steady_latency(args, visits: list[tuple[int, int]], world: SubmissionWorld, rng) -> None:
     """Post at a fixed rate, then read how long each submission waited for its score."""
     from django.db.models import F
 
     from audits.models import Submission
 
     connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=10)
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     interval = 1 / args.rate
     count = int(args.rate * args.steady_seconds)
     start = time.monotonic()
@@ -359,7 +367,11 @@ def steady_latency(args, ids: list[int], token: str, answer_sets, rng) -> None:
         delay = start + index * interval - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        body = submission_body(ids[index], rng.choice(answer_sets), rng)
+        body = submission_body(visits[index][0], rng.choice(world.answer_sets), rng)
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {world.token_of(visits[index])}",
+        }
         connection.request("POST", ENDPOINT, json.dumps(body), headers)
         response = connection.getresponse()
         payload = response.read()

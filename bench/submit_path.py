@@ -4,8 +4,8 @@
         [--database-url postgres://postgres@127.0.0.1:5432/tp_bench_submit_path]
         [--broker-url redis://127.0.0.1:6379/12]
 
-It creates the scratch database, writes one shopper with accepted assignments
-(bench/submission_world.py), and posts --requests fresh 40-answer visits through Django's test
+It creates the scratch database, writes 500 shoppers with accepted assignments
+(bench/submission_world.py), and posts --requests fresh 35 to 41-answer visits through Django's test
 Client with a real JWT and DEBUG off, the broker set but no worker (so the on-commit send is
 timed, the scoring is not). For each request it records wall and CPU milliseconds and the SQL
 queries run (counted with `connection.execute_wrapper`, which also times them), then prints
@@ -40,7 +40,6 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RO
 sys.path.insert(0, str(ROOT))
 
 from bench.submission_world import (  # noqa: E402
-    access_token,
     build_world,
     configure_django,
     recreate_database,
@@ -137,21 +136,30 @@ def run(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     passes = 4 if args.profile else 3  # timed, batch-scored, profiled
     world = build_world(args.requests * passes + 10, seed=args.seed)
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {access_token(world.shopper_id)}")
-    assignments = iter(world.assignment_ids)
-    answers = len(world.answer_sets[0])
+    client = Client()
+    assignments = iter(world.assignments)
+    me = {"HTTP_AUTHORIZATION": f"Bearer {next(iter(world.tokens.values()))}"}
+    counts = sorted(len(answers) for answers in world.answer_sets)
 
-    def post(body: dict) -> int:
-        response = client.post("/api/v1/submissions/", body, content_type="application/json")
+    def post(visit: tuple[dict, str]) -> int:
+        body, token = visit
+        response = client.post(
+            "/api/v1/submissions/",
+            body,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+        )
         assert response.status_code in (200, 201), response.content[:500]
         return response.status_code
 
-    def fresh() -> dict:
-        return submission_body(next(assignments), rng.choice(world.answer_sets), rng)
+    def fresh() -> tuple[dict, str]:
+        assignment = next(assignments)
+        body = submission_body(assignment[0], rng.choice(world.answer_sets), rng)
+        return body, world.token_of(assignment)
 
     for _ in range(10):  # warm up: imports, connections, caches
         post(fresh())
-        client.get("/api/v1/me/")
+        client.get("/api/v1/me/", **me)
 
     if args.show_sql:
         from django.db import connection
@@ -164,19 +172,17 @@ def run(args: argparse.Namespace) -> None:
             print(f"{elapsed:7.2f}  {sql[:160]}")
 
     rows = {"POST, new visit": new_row(), "POST, replay": new_row(), "GET /me/": new_row()}
-    bodies = []
     for _ in range(args.requests):
-        body = fresh()
+        visit = fresh()
         with measured(rows["POST, new visit"]):
-            assert post(body) == 201
-        bodies.append(body)
+            assert post(visit) == 201
         with measured(rows["POST, replay"]):
-            assert post(body) == 200
+            assert post(visit) == 200
         with measured(rows["GET /me/"]):
-            client.get("/api/v1/me/")
+            client.get("/api/v1/me/", **me)
 
     print(
-        f"\n{args.requests} requests each, {answers}-answer bodies, interleaved; "
+        f"\n{args.requests} requests each, {counts[0]} to {counts[-1]}-answer bodies, interleaved; "
         "milliseconds (median, p95) and SQL queries (median)"
     )
     print(f"{'':30} {'wall':>8} {'p95':>8}  {'cpu':>8} {'p95':>8}  {'sql':>8} {'p95':>8}  queries")

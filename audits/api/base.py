@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api.fields import DATABASE_ID
+from audits.api.filtering import include_answers
 from audits.api.parsers import text_problem
 from audits.api.throttling import UserScopeThrottle
 from audits.errors import InvalidInput
@@ -128,7 +129,20 @@ class ScopedViewSet(ScopedView, viewsets.GenericViewSet):
 
 class AudienceViewSet(ScopedViewSet):
     """A viewset of visits: each one is shaped for its reader by `serializer_class.for_reader`
-    (the audience serializers in `audits.api.serializers`), lists row by row."""
+    (the audience serializers in `audits.api.serializers`), lists row by row, without their
+    answers unless `?include=answers` asks for them."""
+
+    def _lists_answers(self) -> bool:
+        # The schema (a fake view) describes the row with its optional answers.
+        if self.action != "list" or getattr(self, "swagger_fake_view", False):
+            return True
+        return include_answers(self.request)
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.visits_listed(super().get_queryset(), answers=self._lists_answers())
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(), "omit_answers": not self._lists_answers()}
 
     def get_serializer(self, instance=None, *args, **kwargs):
         if instance is not None and not kwargs.get("many"):

@@ -58,3 +58,28 @@ class StrictBooleanFilter(filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", forms.TextInput)
         super().__init__(*args, **kwargs)
+
+
+INCLUDE_ANSWERS = "answers"
+
+
+class VisitListFilter(StrictFilterSet):
+    """Lists of visits: `?include=answers` puts every row's answers in (left out otherwise).
+
+    The filter does not filter: it is here so the parameter is validated (anything else is a
+    400 naming it) and documented with the others. The view reads it (`include_answers`).
+    """
+
+    include = filters.ChoiceFilter(
+        choices=[(INCLUDE_ANSWERS, INCLUDE_ANSWERS)],
+        method="_keep",
+        help_text="`answers`: every row carries its answers, as the detail does.",
+    )
+
+    def _keep(self, queryset, name, value):
+        return queryset
+
+
+def include_answers(request) -> bool:
+    """Whether a list request asked for its rows' answers (`?include=answers`)."""
+    return request.query_params.get("include") == INCLUDE_ANSWERS

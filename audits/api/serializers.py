@@ -481,8 +481,20 @@ class _VisitFields(StrictModelSerializer):
     excluded = serializers.SerializerMethodField(
         help_text="Released for the record but left out of scorecards and league tables."
     )
-    answers = AnswerSerializer(many=True, read_only=True)
+    # Declared writable (never written) so that the schema can call it optional: list rows
+    # leave it out unless `?include=answers` (the view's `omit_answers`); details carry it.
+    answers = AnswerSerializer(
+        many=True,
+        required=False,
+        help_text="In details, and in list rows only with ?include=answers.",
+    )
     branch = BranchRefSerializer(source="assignment.branch", read_only=True)
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        if self.context.get("omit_answers"):
+            fields.pop("answers", None)
+        return fields
 
     @extend_schema_field(ScoreSerializer(allow_null=True))
     def get_score(self, submission: Submission) -> dict | None:

@@ -20,7 +20,7 @@ from audits.api import appeals as appeals_api
 from audits.api import serializers as s
 from audits.api.base import AudienceViewSet, ScopedView, ScopedViewSet
 from audits.api.fields import DatabaseIdFilter, SupportedIsoDateTimeFilter
-from audits.api.filtering import StrictFilterSet
+from audits.api.filtering import StrictFilterSet, VisitListFilter
 from audits.api.parsers import BoundedMultiPartParser
 from audits.api.permissions import (
     IsFranchiseOwner,
@@ -272,7 +272,7 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(self.get_serializer(assignment).data)
 
 
-class SubmissionFilter(StrictFilterSet):
+class SubmissionFilter(VisitListFilter):
     status = filters.MultipleChoiceFilter(choices=SubmissionStatus.choices)
 
     class Meta:
@@ -455,7 +455,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Audien
         return self._read_back(submission)
 
 
-class AuditFilter(StrictFilterSet):
+class AuditFilter(VisitListFilter):
     """`?assignment__branch=`, `?started_at__gte=` and `?started_at__lt=` (years 2000-2100)."""
 
     assignment__branch = DatabaseIdFilter(field_name="assignment__branch")

@@ -1,8 +1,9 @@
 -- wrk script for bench/submit_load.py: every request a first send of a visit, to an assignment
 -- of its own (from the ids file, split between threads) under a client_id never used before.
 --
---   wrk -t2 -c8 -d10s -s bench/load/submit.lua URL -- IDS_FILE BODIES_FILE TOKEN ROUND
+--   wrk -t2 -c8 -d10s -s bench/load/submit.lua URL -- VISITS_FILE BODIES_FILE ROUND THREADS
 --
+-- VISITS_FILE holds "assignment-id token" per line (the token of the assignment's shopper);
 -- BODIES_FILE holds one JSON body per line with @ASSIGNMENT@ and @CLIENT@ in place of the
 -- assignment id and the client_id. done() prints one JSON line: requests, non-2xx answers,
 -- ids left unused, and latency percentiles in microseconds.
@@ -26,22 +27,25 @@ end
 function init(args)
   local all = lines(args[1])
   bodies = lines(args[2])
-  token = args[3]
-  round = tonumber(args[4])
-  local nthreads = tonumber(args[5])
-  ids = {}
+  round = tonumber(args[3])
+  local nthreads = tonumber(args[4])
+  ids, tokens = {}, {}
   for i = 1, #all do
-    if (i - 1) % nthreads == tid then table.insert(ids, all[i]) end
+    if (i - 1) % nthreads == tid then
+      local id, token = all[i]:match("^(%d+) (%S+)$")
+      table.insert(ids, id)
+      table.insert(tokens, token)
+    end
   end
   failed = 0
   exhausted = 0
 end
 
 function request()
-  local id = ids[counter]
+  local id, token = ids[counter], tokens[counter]
   if id == nil then
     exhausted = exhausted + 1
-    id = ids[#ids]  -- out of assignments: the answer is a 409, counted as a failure
+    id, token = ids[#ids], tokens[#ids]  -- out of assignments: a 409, counted as a failure
   end
   local client = string.format("%08x-%04x-4000-8000-%012x", round, tid, counter)
   counter = counter + 1
