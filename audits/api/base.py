@@ -18,12 +18,14 @@ from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
 from rest_framework.exceptions import ErrorDetail, MethodNotAllowed, ValidationError
 from rest_framework.request import Request
+from rest_framework.utils.serializer_helpers import ReturnDict
 from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api.fields import DATABASE_ID
 from audits.api.filtering import include_answers
 from audits.api.parsers import text_problem
+from audits.api.serializers import reusable
 from audits.api.throttling import UserScopeThrottle
 from audits.errors import InvalidInput
 from audits.models import Brand, User
@@ -145,8 +147,20 @@ class AudienceViewSet(ScopedViewSet):
         return {**super().get_serializer_context(), "omit_answers": not self._lists_answers()}
 
     def get_serializer(self, instance=None, *args, **kwargs):
-        if instance is not None and not kwargs.get("many"):
+        if instance is not None and not kwargs.get("many") and not args and not kwargs:
             context = self.get_serializer_context()
             cls = self.get_serializer_class().for_reader(context, instance)
-            return cls(instance, *args, context=context, **kwargs)
+            return _Shaped(reusable(cls, context), instance)
         return super().get_serializer(instance, *args, **kwargs)
+
+
+class _Shaped:
+    """One visit as its reader sees it: `.data`, written out by the thread's reusable
+    serializer of its shape (no fields built per response)."""
+
+    def __init__(self, serializer, instance) -> None:
+        self.serializer, self.instance = serializer, instance
+
+    @property
+    def data(self) -> ReturnDict:
+        return ReturnDict(self.serializer.to_representation(self.instance), serializer=self)
