@@ -118,3 +118,18 @@ def _executemany(cursor, sql: str, rows: Iterable[Sequence[Any]], batch_size: in
         cursor.executemany(sql, batch)
         count += len(batch)
     return count
+
+
+def analyze(models_: Iterable[type[models.Model]], *, using: str = "default") -> None:
+    """Refresh the planner's statistics of these tables after a bulk load (PostgreSQL).
+
+    Without it the planner guesses from the empty tables it last saw: a machine without
+    autovacuum (this one) served a head-office page of 9,719 audits in 2 s, 0.45 s after
+    ANALYZE. Elsewhere (SQLite) nothing is done.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

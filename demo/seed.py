@@ -36,7 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import audits
-from audits.bulk import insert_rows, set_column
+from audits.bulk import analyze, insert_rows, set_column
 from audits.images import process_photo
 from audits.models import (
     Action,
@@ -209,6 +209,9 @@ def seed_demo(options: DemoOptions, *, log: Callable[[str], None] = lambda _: No
         writer = _Writer(options, log, clock)
         writer.write()
     clock.lap("commit")  # PostgreSQL checks the deferred foreign keys of every row here
+    # Statistics of what was just loaded: the first pages read would plan on empty tables.
+    analyze([Assignment, Submission, Answer, Score, Photo, SubmissionTransition, Action, Appeal])
+    clock.lap("analyze")
     summary = writer.summary()
     if options.benchmarks:
         summary.benchmarks = refresh_benchmarks(writer.brand)
