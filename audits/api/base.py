@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from audits import selectors
 from audits.api.fields import DATABASE_ID
-from audits.api.filtering import include_answers
+from audits.api.filtering import INCLUDE_ANSWERS, INCLUDE_SCORE_ITEMS, included
 from audits.api.parsers import text_problem
 from audits.api.serializers import reusable
 from audits.api.throttling import UserScopeThrottle
@@ -132,19 +132,26 @@ class ScopedViewSet(ScopedView, viewsets.GenericViewSet):
 class AudienceViewSet(ScopedViewSet):
     """A viewset of visits: each one is shaped for its reader by `serializer_class.for_reader`
     (the audience serializers in `audits.api.serializers`), lists row by row, without their
-    answers unless `?include=answers` asks for them."""
+    answers and score items unless `?include=` asks for them."""
 
-    def _lists_answers(self) -> bool:
-        # The schema (a fake view) describes the row with its optional answers.
+    def _included(self) -> set[str]:
+        """What every row carries beyond the light list row: all of it outside lists (and
+        in the schema, a fake view, which describes the fields as optional)."""
         if self.action != "list" or getattr(self, "swagger_fake_view", False):
-            return True
-        return include_answers(self.request)
+            return {INCLUDE_ANSWERS, INCLUDE_SCORE_ITEMS}
+        return included(self.request)
 
     def get_queryset(self) -> QuerySet:
-        return selectors.visits_listed(super().get_queryset(), answers=self._lists_answers())
+        answers = INCLUDE_ANSWERS in self._included()
+        return selectors.visits_listed(super().get_queryset(), answers=answers)
 
     def get_serializer_context(self) -> dict:
-        return {**super().get_serializer_context(), "omit_answers": not self._lists_answers()}
+        shown = self._included()
+        return {
+            **super().get_serializer_context(),
+            "omit_answers": INCLUDE_ANSWERS not in shown,
+            "omit_score_items": INCLUDE_SCORE_ITEMS not in shown,
+        }
 
     def get_serializer(self, instance=None, *args, **kwargs):
         if instance is not None and not kwargs.get("many") and not args and not kwargs:

@@ -61,25 +61,28 @@ class StrictBooleanFilter(filters.BooleanFilter):
 
 
 INCLUDE_ANSWERS = "answers"
+INCLUDE_SCORE_ITEMS = "score_items"
 
 
 class VisitListFilter(StrictFilterSet):
-    """Lists of visits: `?include=answers` puts every row's answers in (left out otherwise).
+    """Lists of visits: `?include=answers` puts every row's answers in, `?include=score_items`
+    its score's item-by-item explanation (both left out otherwise; repeat to ask for both).
 
     The filter does not filter: it is here so the parameter is validated (anything else is a
-    400 naming it) and documented with the others. The view reads it (`include_answers`).
+    400 naming it) and documented with the others. The view reads it (`included`).
     """
 
-    include = filters.ChoiceFilter(
-        choices=[(INCLUDE_ANSWERS, INCLUDE_ANSWERS)],
+    include = filters.MultipleChoiceFilter(
+        choices=[(INCLUDE_ANSWERS, INCLUDE_ANSWERS), (INCLUDE_SCORE_ITEMS, INCLUDE_SCORE_ITEMS)],
         method="_keep",
-        help_text="`answers`: every row carries its answers, as the detail does.",
+        help_text="`answers`: every row carries its answers, as the detail does; "
+        "`score_items`: its score's item-by-item explanation.",
     )
 
     def _keep(self, queryset, name, value):
         return queryset
 
 
-def include_answers(request) -> bool:
-    """Whether a list request asked for its rows' answers (`?include=answers`)."""
-    return request.query_params.get("include") == INCLUDE_ANSWERS
+def included(request) -> set[str]:
+    """What a list request asked its rows to carry (`?include=`)."""
+    return set(request.query_params.getlist("include"))

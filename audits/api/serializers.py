@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from typing import ClassVar
 
 from django.db import models
 from django.urls import reverse
@@ -455,12 +456,39 @@ class ItemScoreSerializer(serializers.Serializer):
     )
 
 
-class ScoreSerializer(StrictModelSerializer):
+class LeftOutOnRequest:
+    """A serializer mixin: fields the request may leave out of a response, per request.
+
+    `left_out_when` maps a field to the context flag that leaves it out (light list rows).
+    Decided when writing out, not by removing fields, so one serializer built once
+    (`reusable`) serves light and full responses alike.
+    """
+
+    left_out_when: ClassVar[dict[str, str]] = {}
+
+    @property
+    def _readable_fields(self):
+        context = self.context
+        left_out = {name for name, flag in self.left_out_when.items() if context.get(flag)}
+        for field in super()._readable_fields:
+            if field.field_name not in left_out:
+                yield field
+
+
+class ScoreSerializer(LeftOutOnRequest, StrictModelSerializer):
     overall = serializers.FloatField(allow_null=True)
     critical_failures = serializers.ListField(child=StrictCharField())
     sections = serializers.DictField(child=serializers.FloatField(allow_null=True))
     dimensions = serializers.DictField(child=serializers.FloatField(allow_null=True))
-    items = ItemScoreSerializer(many=True)
+    # Declared writable (never written) so that the schema can call it optional: list rows
+    # leave it out unless `?include=score_items`.
+    items = ItemScoreSerializer(
+        many=True,
+        required=False,
+        help_text="Item by item; in list rows only with ?include=score_items.",
+    )
+
+    left_out_when = {"items": "omit_score_items"}
 
     class Meta:
         model = Score
@@ -566,7 +594,7 @@ class AudienceSerializer(StrictModelSerializer):
         return cls.owner_variant
 
 
-class _VisitFields(StrictModelSerializer):
+class _VisitFields(LeftOutOnRequest, StrictModelSerializer):
     """Fields every reader of a visit sees."""
 
     score = serializers.SerializerMethodField()
@@ -582,13 +610,7 @@ class _VisitFields(StrictModelSerializer):
     )
     branch = BranchRefSerializer(source="assignment.branch", read_only=True)
 
-    @property
-    def _readable_fields(self):
-        # Left out per request, not per serializer: the fields are built once (`reusable`).
-        omit = self.context.get("omit_answers")
-        for field in super()._readable_fields:
-            if not (omit and field.field_name == "answers"):
-                yield field
+    left_out_when = {"answers": "omit_answers"}
 
     @extend_schema_field(ScoreSerializer(allow_null=True))
     def get_score(self, submission: Submission) -> dict | None:

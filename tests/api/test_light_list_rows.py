@@ -1,4 +1,5 @@
-"""List rows of visits leave their answers out; the detail and `?include=answers` carry them.
+"""List rows of visits leave their answers and score items out; the detail carries them, and
+`?include=answers` / `?include=score_items` put them in list rows.
 
 A page of 50 audits held about 2,000 answers (issue 14: 379 KB for a head-office page); a
 list is for finding a visit, the detail for reading it.
@@ -33,7 +34,7 @@ def test_list_rows_have_no_answers_unless_asked(world, audit, path, reader):
     assert light.status_code == 200, light.content
     (row,) = light.json()["results"]
     assert row["id"] == audit.pk and "answers" not in row
-    assert row["score"] is not None  # the rest of the row is as before
+    assert row["score"]["overall"] is not None and "items" not in row["score"]
 
     full = client.get(path, {"include": "answers"})
     assert full.status_code == 200, full.content
@@ -42,11 +43,24 @@ def test_list_rows_have_no_answers_unless_asked(world, audit, path, reader):
     assert [answer["item"] for answer in row["answers"]] == stored
 
 
+@pytest.mark.parametrize(("path", "reader"), READERS)
+def test_score_items_on_request_and_both_together(world, audit, path, reader):
+    client = client_for(getattr(world, reader))
+    items = client.get(path, {"include": "score_items"}).json()["results"][0]
+    assert "answers" not in items
+    assert [i["item"] for i in items["score"]["items"]] == [
+        i["item"] for i in audit.scores.get(is_current=True).items
+    ]
+    both = client.get(f"{path}?include=answers&include=score_items").json()["results"][0]
+    assert both["answers"] and both["score"]["items"]
+
+
 @pytest.mark.parametrize("path", LISTS)
-def test_the_detail_always_has_its_answers(world, audit, path):
+def test_the_detail_always_has_its_answers_and_score_items(world, audit, path):
     detail = client_for(world.hq).get(f"{path}{audit.pk}/")
     assert detail.status_code == 200
     assert len(detail.json()["answers"]) == audit.answers.count() > 0
+    assert detail.json()["score"]["items"]
 
 
 @pytest.mark.parametrize("path", LISTS)
