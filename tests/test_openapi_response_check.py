@@ -41,7 +41,7 @@ def test_a_wrong_value_deep_in_a_page_is_reported(world):
     from support.helpers import scored_submission
 
     scored_submission(world)
-    response = client_for(world.hq).get("/api/v1/audits/")
+    response = client_for(world.hq).get("/api/v1/audits/", {"include": "score_items"})
     assert problem_with(response.wsgi_request, response) is None
 
     def break_an_item(body):
