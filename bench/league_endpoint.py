@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import percentile, scratch_database  # noqa: E402
+
 TARGET_MS = 50.0
 PERIOD = "2026-Q3"
 
@@ -56,27 +58,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="Do not drop the database after.")
     return parser.parse_args()
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    if not name.startswith("tp_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: scratch databases start with tp_bench")
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_network(branches: int):
@@ -131,28 +112,11 @@ def simulated_snapshot(branch_rows, shoppers: int, audits: int, seed: int):
     return build_snapshot(records, units, period=PERIOD)
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def main() -> None:
     args = parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/league_endpoint.py", *sys.argv[1:]]))
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ["DEBUG"] = "false"  # no query log: time what production runs
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    recreate_database(args.database_url)
-    try:
+    with scratch_database(args.database_url, keep=args.keep):
         run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            recreate_database(args.database_url, drop_only=True)
 
 
 def run(args: argparse.Namespace) -> None:

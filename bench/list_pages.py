@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.submission_world import access_token, configure_django, recreate_database  # noqa: E402
+from bench.scratch import percentile, scratch_database  # noqa: E402
+from bench.submission_world import access_token  # noqa: E402
 
 TARGET_MS = 50.0
 PAGE = 50
@@ -48,23 +49,11 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
 def main() -> None:
     args = parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/list_pages.py", *sys.argv[1:]]))
-    configure_django(args.database_url)
-    recreate_database(args.database_url)
-    try:
+    with scratch_database(args.database_url):
         run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(args.database_url, drop_only=True)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -38,7 +38,6 @@ import json
 import os
 import random
 import shlex
-import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
+from bench.scratch import recreate_database, stop_process  # noqa: E402
 from scoring.answers import validate_answers, visible_item_keys  # noqa: E402
 from scoring.checklist import parse_checklist  # noqa: E402
 from scoring.engine import ENGINE_VERSION, score  # noqa: E402
@@ -193,47 +193,6 @@ WORKER_START_TIMEOUT = 60.0
 WARM_UP = 200
 
 
-def _admin_connection(database_url: str):
-    """An autocommit connection to the server's `postgres` database, and the target's name."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(database_url)
-    name = config["NAME"]
-    if "bench" not in name:
-        raise SystemExit(f"refusing to create and drop {name!r}: its name must contain 'bench'")
-    connection = psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    return connection, name
-
-
-def _recreate_database(database_url: str) -> None:
-    from psycopg import sql
-
-    connection, name = _admin_connection(database_url)
-    with connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def _drop_database(database_url: str) -> None:
-    from psycopg import sql
-
-    connection, name = _admin_connection(database_url)
-    with connection:
-        connection.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
 def _store_backlog(version, branch, shopper, answer_sets: Sequence[Sequence[Answer]]) -> list[int]:
     """Queued submissions with their answers, written in bulk; returns their ids in order."""
     from datetime import timedelta
@@ -350,16 +309,6 @@ def _wait_for_worker(app, hostname: str, worker, log_path: Path) -> None:
             )
 
 
-def _stop_worker(worker: subprocess.Popen) -> None:
-    if worker.poll() is None:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait(timeout=10)
-
-
 def worker_postgres_benchmark(
     *,
     submissions: int = 10_000,
@@ -389,7 +338,7 @@ def worker_postgres_benchmark(
         "BENCHMARK_REFRESH_DELAY_SECONDS": "86400",
     }
     os.environ.update(env_updates)
-    _recreate_database(database_url)
+    recreate_database(database_url)
     log_dir = Path(tempfile.mkdtemp(prefix="touchpoint-bench-worker-"))
     log_path = log_dir / "worker.log"
     worker = None
@@ -493,10 +442,10 @@ def worker_postgres_benchmark(
         connection.close()
     finally:
         if worker is not None:
-            _stop_worker(worker)
+            stop_process(worker)
             _delete_queue(broker_url, queue)
         if not keep_database:
-            _drop_database(database_url)
+            recreate_database(database_url, drop_only=True)
 
     log_text = log_path.read_text(errors="replace")
     return {

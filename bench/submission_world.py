@@ -10,7 +10,6 @@ exact shape the API validates against.
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
 import uuid
@@ -26,45 +25,6 @@ sys.path.insert(0, str(ROOT))
 
 CHECKLIST = ROOT / "audits" / "fixtures" / "default_checklist.json"
 PASSWORD = "bench-password-1"
-
-
-def recreate_database(url: str, *, drop_only: bool = False) -> None:
-    """Drop (and unless `drop_only`, create) the scratch database `url` names.
-
-    Only names starting with `tp_bench` are touched, so a mistyped URL cannot drop real data.
-    """
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    name = config["NAME"]
-    if not name.startswith("tp_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: scratch databases start with tp_bench")
-    with psycopg.connect(
-        host=config["HOST"] or None,
-        port=config["PORT"] or None,
-        user=config["USER"] or None,
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def configure_django(database_url: str, **extra: str) -> None:
-    """The environment the benchmark's Django (and its gunicorn and worker) run with.
-
-    DEBUG off (no query log: time what production runs), a throwaway secret, no throttling of
-    one shopper's many posts, and whatever `extra` adds (a broker URL, say).
-    """
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + os.urandom(16).hex())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    os.environ["THROTTLE_SUBMISSIONS"] = "100000000/hour"
-    os.environ.update(extra)
 
 
 @dataclass(frozen=True)

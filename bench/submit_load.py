@@ -36,7 +36,6 @@ import json
 import os
 import random
 import shlex
-import signal
 import statistics
 import subprocess
 import sys
@@ -51,13 +50,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.submission_world import (  # noqa: E402
-    SubmissionWorld,
-    build_world,
-    configure_django,
-    recreate_database,
-    submission_body,
-)
+from bench.scratch import scratch_database, stop_process  # noqa: E402
+from bench.submission_world import SubmissionWorld, build_world, submission_body  # noqa: E402
 
 LUA = ROOT / "bench" / "load" / "submit.lua"
 ENDPOINT = "/api/v1/submissions/"
@@ -90,32 +84,15 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/submit_load.py", *sys.argv[1:]]))
-    configure_django(
-        args.database_url,
-        CELERY_BROKER_URL=args.broker_url,
-        CELERY_QUEUE="touchpoint-bench-load",
-    )
-    recreate_database(args.database_url)
     processes: list[subprocess.Popen] = []
-    try:
-        run(args, processes)
-    finally:
-        for process in processes:
-            stop(process)
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(args.database_url, drop_only=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+    with scratch_database(
+        args.database_url, CELERY_BROKER_URL=args.broker_url, CELERY_QUEUE="touchpoint-bench-load"
+    ):
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            run(args, processes)
+        finally:
+            for process in processes:
+                stop_process(process, timeout=20)
 
 
 def run(args: argparse.Namespace, processes: list[subprocess.Popen]) -> None:

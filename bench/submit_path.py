@@ -39,12 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.submission_world import (  # noqa: E402
-    build_world,
-    configure_django,
-    recreate_database,
-    submission_body,
-)
+from bench.scratch import percentile, scratch_database  # noqa: E402
+from bench.submission_world import build_world, submission_body  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -61,11 +57,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/12")
     return parser.parse_args()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
 
 
 class QueryTimer:
@@ -116,15 +107,8 @@ def report(name: str, row: dict[str, list[float]]) -> None:
 def main() -> None:
     args = parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/submit_path.py", *sys.argv[1:]]))
-    configure_django(args.database_url, CELERY_BROKER_URL=args.broker_url)
-    recreate_database(args.database_url)
-    try:
+    with scratch_database(args.database_url, CELERY_BROKER_URL=args.broker_url):
         run(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        recreate_database(args.database_url, drop_only=True)
 
 
 def run(args: argparse.Namespace) -> None:
