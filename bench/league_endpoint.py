@@ -24,7 +24,6 @@ per request). The target is a median under 50 ms. The database is dropped at the
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import statistics
 import sys
@@ -37,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import percentile, scratch_database  # noqa: E402
+from bench.scratch import add_database_argument, percentile, scratch_database  # noqa: E402
 
 TARGET_MS = 50.0
 PERIOD = "2026-Q3"
@@ -50,12 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--audits", type=int, default=250_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tp_bench_league"
-        ),
-    )
+    add_database_argument(parser, "tp_bench_league")
     parser.add_argument("--keep", action="store_true", help="Do not drop the database after.")
     return parser.parse_args()
 

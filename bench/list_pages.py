@@ -15,7 +15,6 @@ milliseconds, its size in KB and its ratio to /me/. The target (issue 14) is a m
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import statistics
 import sys
@@ -28,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import percentile, scratch_database  # noqa: E402
+from bench.scratch import add_database_argument, percentile, scratch_database  # noqa: E402
 from bench.submission_world import access_token  # noqa: E402
 
 TARGET_MS = 50.0
@@ -40,12 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--branches", type=int, default=24)
     parser.add_argument("--months", type=int, default=6)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tp_bench_list_pages"
-        ),
-    )
+    add_database_argument(parser, "tp_bench_list_pages")
     return parser.parse_args()
 
 

@@ -18,6 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def add_database_argument(parser, name: str) -> None:
+    """`--database-url`: the scratch database `name` on this machine's PostgreSQL by default,
+    or $BENCH_DATABASE_URL."""
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{name}"),
+    )
+
+
 def _admin_connection(database_url: str):
     """An autocommit connection to the server's `postgres` database, and the target's name."""
     import dj_database_url

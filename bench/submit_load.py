@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import scratch_database, stop_process  # noqa: E402
+from bench.scratch import add_database_argument, scratch_database, stop_process  # noqa: E402
 from bench.submission_world import SubmissionWorld, build_world, submission_body  # noqa: E402
 
 LUA = ROOT / "bench" / "load" / "submit.lua"
@@ -71,12 +71,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--no-worker", action="store_true", help="no Celery worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tp_bench_submit_load"
-        ),
-    )
+    add_database_argument(parser, "tp_bench_submit_load")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/11")
     return parser.parse_args()
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import random
 import shlex
@@ -39,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import percentile, scratch_database  # noqa: E402
+from bench.scratch import add_database_argument, percentile, scratch_database  # noqa: E402
 from bench.submission_world import build_world, submission_body  # noqa: E402
 
 
@@ -49,12 +48,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile", type=int, default=0, help="Print the top N functions.")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--show-sql", action="store_true", help="Print one new visit's SQL.")
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tp_bench_submit_path"
-        ),
-    )
+    add_database_argument(parser, "tp_bench_submit_path")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/12")
     return parser.parse_args()
 
