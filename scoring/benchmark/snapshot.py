@@ -155,20 +155,21 @@ class _Data:
 
     @classmethod
     def collect(cls, period_records, window_records, dimension, kind) -> _Data:
-        scored = [(r, _value(r, dimension)) for r in period_records]
-        scored = [(r, v) for r, v in scored if v is not None]
+        """The arrays of one dimension's fit. A refresh calls this once per period and
+        dimension over tens of thousands of records, so the loops are kept plain: values
+        read in one pass, checked for finiteness by numpy afterwards."""
+        read = _reader(dimension)
+        scored = [(r, v) for r in period_records if (v := read(r)) is not None]
         seen = {r.audit_id for r in period_records}
-        extra = []
-        for r in _unique(window_records or ()):
-            value = _value(r, dimension)
-            if r.audit_id not in seen and value is not None:
-                extra.append((r, value))
+        extra = [
+            (r, v)
+            for r in _unique(window_records or ())
+            if r.audit_id not in seen and (v := read(r)) is not None
+        ]
         branch_ids = sorted({r.branch_id for r, _ in scored})
         codes: dict[object, int] = {b: i for i, b in enumerate(branch_ids)}
         keys: list[object] = list(branch_ids)
-        branch = []
-        for r, _ in scored:
-            branch.append(codes[r.branch_id])
+        branch = [codes[r.branch_id] for r, _ in scored]
         # Window audits fall on a few hundred distinct days: label each day once, not each audit.
         labels: dict[object, str] = {}
         for r, _ in extra:
@@ -176,15 +177,21 @@ class _Data:
             if label is None:
                 label = labels[r.visited_on] = period_of(r.visited_on, kind).key
             key = (r.branch_id, label)
-            if key not in codes:
-                codes[key] = len(keys)
+            code = codes.get(key)
+            if code is None:
+                code = codes[key] = len(keys)
                 keys.append(key)
-            branch.append(codes[key])
+            branch.append(code)
         everything = scored + extra
         shopper_ids = sorted({r.shopper_id for r, _ in everything})
         shopper_codes = {s: i for i, s in enumerate(shopper_ids)}
+        y = np.array([v for _, v in everything], dtype=float)
+        finite = np.isfinite(y)
+        if not finite.all():
+            bad = everything[int(np.argmin(finite))][0]
+            raise ValueError(f"audit {bad.audit_id}: score is not finite")
         return cls(
-            y=np.array([v for _, v in everything], dtype=float),
+            y=y,
             branch=np.array(branch, dtype=np.int64),
             shopper=np.array([shopper_codes[r.shopper_id] for r, _ in everything], dtype=np.int64),
             branch_ids=branch_ids,
@@ -404,14 +411,11 @@ def _empty_snapshot(period, dimension, min_audits, level, fdr, draws, seed) -> S
     )
 
 
-def _value(record: AuditRecord, dimension: str) -> float | None:
-    value = record.value(dimension)
-    if value is None:
-        return None
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"audit {record.audit_id}: score is not finite")
-    return value
+def _reader(dimension: str):
+    """What `AuditRecord.value(dimension)` reads, as one plain attribute or key look-up."""
+    if dimension == OVERALL:
+        return lambda record: record.score
+    return lambda record: record.dimension_scores.get(dimension)
 
 
 def _unique(records: Iterable[AuditRecord]) -> list[AuditRecord]:

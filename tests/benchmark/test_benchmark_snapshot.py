@@ -218,3 +218,12 @@ def test_duplicate_audits_and_bad_periods_are_refused(brand):
         build_snapshot(records + records[:1], units, period="2026-Q3")
     with pytest.raises(ValueError):
         build_snapshot(records, units, period="Q3 2026")
+
+
+@pytest.mark.parametrize("where", ["period", "window"])
+def test_a_score_that_is_not_finite_is_refused_naming_the_audit(brand, where):
+    records, units = brand
+    bad = AuditRecord("broken", "b01", "s01", math.nan, False, date(2026, 8, 2))
+    period, window = ([*records, bad], None) if where == "period" else (records, [*records, bad])
+    with pytest.raises(ValueError, match="audit broken: score is not finite"):
+        build_snapshot(period, units, period="2026-Q3", shopper_window_records=window, draws=20)
