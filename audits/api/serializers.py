@@ -524,30 +524,17 @@ def reusable(cls: type[serializers.Serializer], context: dict) -> serializers.Se
     """This thread's one serializer of `cls` for reading rows, bound to `context`.
 
     Building a serializer builds all its fields, nested ones included: 0.7 ms for a visit,
-    more than writing it out. Fields keep no state between rows, so one serializer per
-    class and thread serves every response; only what depends on the request (the context,
-    and the nested serializers made from it, `once_per_list`) is set again here.
+    more than writing it out, and made per row in a method field, a page of 50 audits built
+    hundreds of them (a third of the request). Fields keep no state between rows, so one
+    serializer per class and thread serves every response and every row; only the context,
+    which depends on the request, is set again here.
     """
     made = _REUSABLE.__dict__.setdefault("serializers", {})
     serializer = made.get(cls)
     if serializer is None:
         serializer = made[cls] = cls(context=context)
     serializer._context = context
-    serializer.__dict__.pop("_once_per_list", None)
     return serializer
-
-
-def once_per_list(parent: serializers.Serializer, cls: type[serializers.Serializer]):
-    """One `cls` serializer for every row `parent` shapes, built on first use.
-
-    DRF builds a serializer's fields when it is made: made per row in a method field, a page
-    of 50 audits built hundreds of them (a third of the request). The row serializers of a
-    list are themselves made once per list (`AudienceListSerializer`), so this is per list.
-    """
-    made = parent.__dict__.setdefault("_once_per_list", {})
-    if cls not in made:
-        made[cls] = cls(context=parent.context)
-    return made[cls]
 
 
 class AudienceListSerializer(serializers.ListSerializer):
@@ -618,7 +605,9 @@ class _VisitFields(LeftOutOnRequest, StrictModelSerializer):
         if current is None:
             current = list(submission.scores.filter(is_current=True))
         return (
-            once_per_list(self, ScoreSerializer).to_representation(current[0]) if current else None
+            reusable(ScoreSerializer, self.context).to_representation(current[0])
+            if current
+            else None
         )
 
     def get_excluded(self, submission: Submission) -> bool:
@@ -639,7 +628,7 @@ class _OwnerFields(serializers.Serializer):
     def get_photos(self, submission: Submission) -> list[dict]:
         """Never a staff-only photo (a receipt could be matched to the shopper's payment)."""
         shown = [photo for photo in submission.photos.all() if not photo.staff_only]
-        row = once_per_list(self, OwnerPhotoSerializer)
+        row = reusable(OwnerPhotoSerializer, self.context)
         return [row.to_representation(photo) for photo in shown]
 
 
