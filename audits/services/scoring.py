@@ -173,20 +173,14 @@ def _claim_queued(submission_ids: Sequence[int]) -> dict[int, int]:
     """
     if not submission_ids:
         return {}
-    table, column = _quoted(Submission._meta.db_table), _quoted
-    scored_at = Submission._meta.get_field("scored_at").get_db_prep_value(
-        timezone.now(), connection
-    )
+    q, table = connection.ops.quote_name, _submission_table()
     placeholders = ", ".join(["%s"] * len(submission_ids))
-    sql = (
-        f"UPDATE {table} SET {column('status')} = %s, {column('scored_at')} = %s "
-        f"WHERE {column('status')} = %s AND {column('id')} IN ({placeholders}) "
-        f"RETURNING {column('id')}, {column('assignment_id')}"
+    return _claimed(
+        f"UPDATE {table} SET {q('status')} = %s, {q('scored_at')} = %s "
+        f"WHERE {q('status')} = %s AND {q('id')} IN ({placeholders}) "
+        f"RETURNING {q('id')}, {q('assignment_id')}",
+        [*_scored_now(), SubmissionStatus.QUEUED.value, *submission_ids],
     )
-    params = [SubmissionStatus.SCORED.value, scored_at, SubmissionStatus.QUEUED.value]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *submission_ids])
-        return dict(cursor.fetchall())
 
 
 def _claim_waiting(limit: int) -> dict[int, int]:
@@ -198,29 +192,36 @@ def _claim_waiting(limit: int) -> dict[int, int]:
     """
     if limit <= 0 or not connection.features.has_select_for_update_skip_locked:
         return {}
-    table, column = _quoted(Submission._meta.db_table), _quoted
+    q, table = connection.ops.quote_name, _submission_table()
+    # A CTE, not `id IN (SELECT ... LIMIT)`: PostgreSQL may run such a subquery more than
+    # once, and with SKIP LOCKED each run can pick other rows, past the limit.
+    return _claimed(
+        f"WITH waiting AS (SELECT {q('id')} FROM {table} WHERE {q('status')} = %s "
+        f"ORDER BY {q('queued_at')} LIMIT %s FOR UPDATE SKIP LOCKED) "
+        f"UPDATE {table} SET {q('status')} = %s, {q('scored_at')} = %s "
+        f"FROM waiting WHERE {table}.{q('id')} = waiting.{q('id')} "
+        f"RETURNING {table}.{q('id')}, {table}.{q('assignment_id')}",
+        [SubmissionStatus.QUEUED.value, limit, *_scored_now()],
+    )
+
+
+def _submission_table() -> str:
+    return connection.ops.quote_name(Submission._meta.db_table)
+
+
+def _scored_now() -> list:
+    """The values of `SET status = %s, scored_at = %s` for a claim made now."""
     scored_at = Submission._meta.get_field("scored_at").get_db_prep_value(
         timezone.now(), connection
     )
-    # A CTE, not `id IN (SELECT ... LIMIT)`: PostgreSQL may run such a subquery more than
-    # once, and with SKIP LOCKED each run can pick other rows, past the limit.
-    sql = (
-        f"WITH waiting AS (SELECT {column('id')} FROM {table} WHERE {column('status')} = %s "
-        f"ORDER BY {column('queued_at')} LIMIT %s FOR UPDATE SKIP LOCKED) "
-        f"UPDATE {table} SET {column('status')} = %s, {column('scored_at')} = %s "
-        f"FROM waiting WHERE {table}.{column('id')} = waiting.{column('id')} "
-        f"RETURNING {table}.{column('id')}, {table}.{column('assignment_id')}"
-    )
+    return [SubmissionStatus.SCORED.value, scored_at]
+
+
+def _claimed(sql: str, params: list) -> dict[int, int]:
+    """Run a claim's `UPDATE ... RETURNING id, assignment_id`; returns id -> assignment id."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [SubmissionStatus.QUEUED.value, limit, SubmissionStatus.SCORED.value, scored_at],
-        )
+        cursor.execute(sql, params)
         return dict(cursor.fetchall())
-
-
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def score_backlog(submission_ids: Iterable[int], *, also_waiting: int = 0) -> list[Score]:

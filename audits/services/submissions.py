@@ -135,16 +135,24 @@ class _AssignmentMoved(Exception):
     stored the visit, or head office cancelled it): the write is rolled back."""
 
 
+def _replay(
+    shopper: User, client_id: uuid.UUID, fingerprint: str
+) -> tuple[Submission, bool] | None:
+    """The stored submission when `client_id` was sent before (a 409 if with another body),
+    else None."""
+    stored = _stored_under(shopper, client_id)
+    return None if stored is None else _replay_or_conflict(stored, fingerprint)
+
+
 def _replay_or_refusal(
     shopper: User, client_id: uuid.UUID, fingerprint: str, assignment: Assignment
 ) -> tuple[Submission, bool] | None:
     """A retry of a stored body (returned as such), a 409 naming why the assignment takes no
     report, or None when it has become open since the caller read it."""
-    stored = _stored_under(shopper, client_id)
-    if stored is not None:
-        return _replay_or_conflict(stored, fingerprint)
-    _check_assignment_open(assignment)
-    return None
+    answered = _replay(shopper, client_id, fingerprint)
+    if answered is None:
+        _check_assignment_open(assignment)
+    return answered
 
 
 def _validated_answers(assignment: Assignment, answers: Sequence[Mapping[str, Any]]) -> list:
@@ -205,10 +213,10 @@ def submission_create(
     except InvalidInput:
         # A retry is answered as one even if it would not pass today's checks (its visit
         # now looks too old, say): the body was accepted when it was first sent.
-        stored = _stored_under(shopper, client_id)
-        if stored is not None:
-            return _replay_or_conflict(stored, fingerprint)
-        raise
+        answered = _replay(shopper, client_id, fingerprint)
+        if answered is None:
+            raise
+        return answered
 
     try:
         with transaction.atomic():
