@@ -8,8 +8,10 @@ as one row and served by the API without refitting the model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 OVERALL = "overall"
 BRANCH = "branch"
@@ -37,9 +39,15 @@ class AuditRecord:
 
     def value(self, dimension: str) -> float | None:
         """The score that counts for `dimension` ("overall" or a dimension key), or None."""
+        return AuditRecord.reader(dimension)(self)
+
+    @staticmethod
+    def reader(dimension: str) -> Callable[[AuditRecord], float | None]:
+        """`value(dimension)` as a function of the record, the dimension decided once: a
+        refresh reads millions of values, and one attribute or key look-up each is the cost."""
         if dimension == OVERALL:
-            return self.score
-        return self.dimension_scores.get(dimension)
+            return attrgetter("score")
+        return lambda record: record.dimension_scores.get(dimension)
 
 
 @dataclass(frozen=True)

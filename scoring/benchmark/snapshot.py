@@ -158,7 +158,7 @@ class _Data:
         """The arrays of one dimension's fit. A refresh calls this once per period and
         dimension over tens of thousands of records, so the loops are kept plain: values
         read in one pass, checked for finiteness by numpy afterwards."""
-        read = _reader(dimension)
+        read = AuditRecord.reader(dimension)
         scored = [(r, v) for r in period_records if (v := read(r)) is not None]
         seen = {r.audit_id for r in period_records}
         extra = [
@@ -409,13 +409,6 @@ def _empty_snapshot(period, dimension, min_audits, level, fdr, draws, seed) -> S
             "critical_prior": {},
         },
     )
-
-
-def _reader(dimension: str):
-    """What `AuditRecord.value(dimension)` reads, as one plain attribute or key look-up."""
-    if dimension == OVERALL:
-        return lambda record: record.score
-    return lambda record: record.dimension_scores.get(dimension)
 
 
 def _unique(records: Iterable[AuditRecord]) -> list[AuditRecord]:
