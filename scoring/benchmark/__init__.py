@@ -14,6 +14,8 @@ Public entry points:
   shopper_window_records=None, seed=0, level=0.9, fdr=0.1, draws=1000) -> Snapshot`:
   a whole league table; `Snapshot.to_dict()` is what is stored and served,
   `Snapshot.from_dict()` reads it back (e.g. as `previous`).
+- `build_snapshots(records, units, *, period, dimensions, previous=None, ...) -> dict`:
+  the same for several dimensions of one period, its records laid out once.
 - `fit_crossed(y, branch, shopper, *, n_branches=None, n_shoppers=None, ratios=None)
   -> CrossedFit`: the model fit on arrays of scores and integer codes.
 - Period keys ("2026-Q3", "2026-11", "2026"): `parse_period`, `date_range`,
@@ -47,7 +49,7 @@ from scoring.benchmark.records import (
     UnitInfo,
     VarianceComponents,
 )
-from scoring.benchmark.snapshot import build_snapshot
+from scoring.benchmark.snapshot import build_snapshot, build_snapshots
 
 __all__ = [
     "AuditRecord",
@@ -63,6 +65,7 @@ __all__ = [
     "VarianceComponents",
     "benjamini_hochberg",
     "build_snapshot",
+    "build_snapshots",
     "change_tests",
     "date_range",
     "fit_beta_prior",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 from scipy.stats import norm
@@ -61,16 +62,83 @@ def build_snapshot(
     snapshot to test change against. `seed` fixes the posterior draws, so a snapshot can be
     rebuilt exactly.
     """
+    return build_snapshots(
+        records,
+        units,
+        period=period,
+        dimensions=[dimension],
+        previous={dimension: previous} if previous is not None else None,
+        min_audits=min_audits,
+        shopper_window_records=shopper_window_records,
+        seed=seed,
+        level=level,
+        fdr=fdr,
+        draws=draws,
+    )[dimension]
+
+
+def build_snapshots(
+    records: Iterable[AuditRecord],
+    units: Mapping[str, UnitInfo] | Iterable[UnitInfo],
+    *,
+    period: str,
+    dimensions: Iterable[str],
+    previous: Mapping[str, Snapshot | Mapping] | None = None,
+    min_audits: int = 3,
+    shopper_window_records: Iterable[AuditRecord] | None = None,
+    seed: int = 0,
+    level: float = 0.9,
+    fdr: float = 0.1,
+    draws: int = 1000,
+) -> dict[str, Snapshot]:
+    """`build_snapshot` of one period for each of `dimensions`, by dimension.
+
+    Each snapshot is exactly what `build_snapshot` gives for its dimension; the period's
+    records and its leniency window are checked and laid out once (`_Layout`) for all of
+    them, which a refresh of eight dimensions over tens of thousands of records otherwise
+    repeated eight times (a quarter of a refresh, bench/league_refresh.py). `previous` holds
+    the snapshot to test change against per dimension (a dimension missing has none).
+    """
     kind = parse_period(period).kind
     if not 0.0 < level < 1.0 or not 0.0 < fdr < 1.0 or draws < 1 or min_audits < 0:
         raise ValueError("level and fdr must lie in (0, 1), draws >= 1, min_audits >= 0")
     unit_map = _unit_map(units)
-    period_records = _unique(records)
-    previous_snapshot = _as_snapshot(previous)
-    if previous_snapshot is not None and previous_snapshot.dimension != dimension:
-        raise ValueError("the previous snapshot is of another dimension")
+    layout = _Layout.of(_unique(records), shopper_window_records, kind)
+    out = {}
+    for dimension in dimensions:
+        previous_snapshot = _as_snapshot((previous or {}).get(dimension))
+        if previous_snapshot is not None and previous_snapshot.dimension != dimension:
+            raise ValueError("the previous snapshot is of another dimension")
+        out[dimension] = _build_one(
+            layout,
+            unit_map,
+            period=period,
+            previous_snapshot=previous_snapshot,
+            min_audits=min_audits,
+            dimension=dimension,
+            seed=seed,
+            level=level,
+            fdr=fdr,
+            draws=draws,
+        )
+    return out
 
-    data = _Data.collect(period_records, shopper_window_records, dimension, kind)
+
+def _build_one(
+    layout: _Layout,
+    unit_map: dict[str, UnitInfo],
+    *,
+    period: str,
+    previous_snapshot: Snapshot | None,
+    min_audits: int,
+    dimension: str,
+    seed: int,
+    level: float,
+    fdr: float,
+    draws: int,
+) -> Snapshot:
+    """One dimension's snapshot from the period's layout (arguments checked by the caller)."""
+    data = _Data.collect(layout, dimension)
     if data.y.size == 0:
         return _empty_snapshot(period, dimension, min_audits, level, fdr, draws, seed)
     fit = fit_crossed(
@@ -85,7 +153,7 @@ def build_snapshot(
     current = len(data.branch_ids)
     branch_draws = fit.draw_fair(np.arange(current), draws, rng)
 
-    counts = _Counts.collect(period_records, data)
+    counts = _Counts.collect(layout, data)
     tables: dict[str, tuple[LeagueRow, ...]] = {}
     priors = {}
     for lvl in LEVELS:
@@ -142,6 +210,65 @@ def build_snapshot(
 
 
 @dataclass(frozen=True, eq=False)
+class _Layout:
+    """A period's records and its window's other audits, coded once for every dimension's fit.
+
+    Records are the period's, then the window audits outside it (`in_period` of the first).
+    A period audit's branch is coded among the period's branch ids (sorted); a window audit's
+    branch gets an effect of its own per branch and period, its key `(branch id, period
+    label)`, coded in order of first appearance; shoppers are coded among all shopper ids
+    (sorted). Each dimension's fit keeps the codes of the audits it scores (`_Data.collect`).
+    """
+
+    records: list[AuditRecord]
+    in_period: int
+    period_branch: np.ndarray  # per period record: index into period_branch_ids
+    period_branch_ids: list[object]
+    window_key: np.ndarray  # per window record: index into window_keys
+    window_keys: list[tuple[object, str]]
+    shopper: np.ndarray  # per record: index into shopper_ids
+    shopper_ids: list[object]
+    audits: np.ndarray  # per period branch: its audits, scored or not
+    failures: np.ndarray  # per period branch: its audits with a critical failure
+
+    @classmethod
+    def of(cls, period_records: list[AuditRecord], window_records, kind: str) -> _Layout:
+        seen = {r.audit_id for r in period_records}
+        extra = [r for r in _unique(window_records or ()) if r.audit_id not in seen]
+        records = period_records + extra
+        period_branch_ids = sorted({r.branch_id for r in period_records})
+        branch_codes = {b: i for i, b in enumerate(period_branch_ids)}
+        period_branch = np.array(
+            [branch_codes[r.branch_id] for r in period_records], dtype=np.int64
+        )
+        # Window audits fall on a few hundred distinct days: label each day once, not each audit.
+        labels: dict[date, str] = {}
+        key_codes: dict[tuple[object, str], int] = {}
+        window_key = np.empty(len(extra), dtype=np.int64)
+        for i, r in enumerate(extra):
+            label = labels.get(r.visited_on)
+            if label is None:
+                label = labels[r.visited_on] = period_of(r.visited_on, kind).key
+            window_key[i] = key_codes.setdefault((r.branch_id, label), len(key_codes))
+        shopper_ids = sorted({r.shopper_id for r in records})
+        shopper_codes = {s: i for i, s in enumerate(shopper_ids)}
+        q = len(period_branch_ids)
+        failed = np.array([bool(r.critical_failure) for r in period_records], dtype=float)
+        return cls(
+            records=records,
+            in_period=len(period_records),
+            period_branch=period_branch,
+            period_branch_ids=period_branch_ids,
+            window_key=window_key,
+            window_keys=list(key_codes),
+            shopper=np.array([shopper_codes[r.shopper_id] for r in records], dtype=np.int64),
+            shopper_ids=shopper_ids,
+            audits=np.bincount(period_branch, minlength=q),
+            failures=np.bincount(period_branch, failed, minlength=q).astype(np.int64),
+        )
+
+
+@dataclass(frozen=True, eq=False)
 class _Data:
     """The fit's input: scores, branch and shopper codes; the period's branches come first."""
 
@@ -152,53 +279,53 @@ class _Data:
     branch_keys: list[object]  # all branch codes, including per-period window branches
     shopper_ids: list[str]
     in_period: int
+    period_branches: np.ndarray  # each of branch_ids as an index into the layout's
 
     @classmethod
-    def collect(cls, period_records, window_records, dimension, kind) -> _Data:
-        """The arrays of one dimension's fit. A refresh calls this once per period and
-        dimension over tens of thousands of records, so the loops are kept plain: values
-        read in one pass, checked for finiteness by numpy afterwards."""
+    def collect(cls, layout: _Layout, dimension: str) -> _Data:
+        """One dimension's fit input: the layout's audits that score it, recoded densely in
+        the layout's orders. The one pass in Python reads the values; the rest is numpy."""
         read = AuditRecord.reader(dimension)
-        scored = [(r, v) for r in period_records if (v := read(r)) is not None]
-        seen = {r.audit_id for r in period_records}
-        extra = [
-            (r, v)
-            for r in _unique(window_records or ())
-            if r.audit_id not in seen and (v := read(r)) is not None
-        ]
-        branch_ids = sorted({r.branch_id for r, _ in scored})
-        codes: dict[object, int] = {b: i for i, b in enumerate(branch_ids)}
-        keys: list[object] = list(branch_ids)
-        branch = [codes[r.branch_id] for r, _ in scored]
-        # Window audits fall on a few hundred distinct days: label each day once, not each audit.
-        labels: dict[object, str] = {}
-        for r, _ in extra:
-            label = labels.get(r.visited_on)
-            if label is None:
-                label = labels[r.visited_on] = period_of(r.visited_on, kind).key
-            key = (r.branch_id, label)
-            code = codes.get(key)
-            if code is None:
-                code = codes[key] = len(keys)
-                keys.append(key)
-            branch.append(code)
-        everything = scored + extra
-        shopper_ids = sorted({r.shopper_id for r, _ in everything})
-        shopper_codes = {s: i for i, s in enumerate(shopper_ids)}
-        y = np.array([v for _, v in everything], dtype=float)
+        values = [read(r) for r in layout.records]
+        present = np.array([v is not None for v in values], dtype=bool)
+        y = np.array([v for v in values if v is not None], dtype=float)
         finite = np.isfinite(y)
         if not finite.all():
-            bad = everything[int(np.argmin(finite))][0]
+            bad = layout.records[int(np.flatnonzero(present)[int(np.argmin(finite))])]
             raise ValueError(f"audit {bad.audit_id}: score is not finite")
+        head = layout.in_period
+
+        period = layout.period_branch[present[:head]]
+        used = np.unique(period)  # sorted codes, so the ids stay sorted
+        branch_ids = [layout.period_branch_ids[i] for i in used]
+        window = layout.window_key[present[head:]]
+        keys, first = np.unique(window, return_index=True)
+        window_used = keys[np.argsort(first, kind="stable")]  # in order of first appearance
+        branch = np.concatenate(
+            [
+                _recode(period, used, len(layout.period_branch_ids)),
+                used.size + _recode(window, window_used, len(layout.window_keys)),
+            ]
+        )
+        shoppers = layout.shopper[present]
+        shoppers_used = np.unique(shoppers)
         return cls(
             y=y,
-            branch=np.array(branch, dtype=np.int64),
-            shopper=np.array([shopper_codes[r.shopper_id] for r, _ in everything], dtype=np.int64),
+            branch=branch.astype(np.int64),
+            shopper=_recode(shoppers, shoppers_used, len(layout.shopper_ids)),
             branch_ids=branch_ids,
-            branch_keys=keys,
-            shopper_ids=shopper_ids,
-            in_period=len(scored),
+            branch_keys=[*branch_ids, *(layout.window_keys[i] for i in window_used)],
+            shopper_ids=[layout.shopper_ids[i] for i in shoppers_used],
+            in_period=int(period.size),
+            period_branches=used,
         )
+
+
+def _recode(codes: np.ndarray, used: np.ndarray, size: int) -> np.ndarray:
+    """`codes` renumbered 0..len(used)-1 in the order of `used` (which holds each of them)."""
+    lookup = np.full(size, -1, dtype=np.int64)
+    lookup[used] = np.arange(used.size, dtype=np.int64)
+    return lookup[codes]
 
 
 @dataclass(frozen=True, eq=False)
@@ -211,20 +338,15 @@ class _Counts:
     failures: np.ndarray
 
     @classmethod
-    def collect(cls, period_records, data: _Data) -> _Counts:
+    def collect(cls, layout: _Layout, data: _Data) -> _Counts:
         q = len(data.branch_ids)
         head = slice(0, data.in_period)
-        scored = np.bincount(data.branch[head], minlength=q)
-        sums = np.bincount(data.branch[head], data.y[head], minlength=q)
-        codes = {b: i for i, b in enumerate(data.branch_ids)}
-        audits = np.zeros(q, dtype=np.int64)
-        failures = np.zeros(q, dtype=np.int64)
-        for r in period_records:
-            code = codes.get(r.branch_id)
-            if code is not None:
-                audits[code] += 1
-                failures[code] += bool(r.critical_failure)
-        return cls(scored=scored, sums=sums, audits=audits, failures=failures)
+        return cls(
+            scored=np.bincount(data.branch[head], minlength=q),
+            sums=np.bincount(data.branch[head], data.y[head], minlength=q),
+            audits=layout.audits[data.period_branches],
+            failures=layout.failures[data.period_branches],
+        )
 
 
 def _rows(

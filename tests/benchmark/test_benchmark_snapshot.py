@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from scoring.benchmark import AuditRecord, Snapshot, UnitInfo, build_snapshot
+from scoring.benchmark import AuditRecord, Snapshot, UnitInfo, build_snapshot, build_snapshots
 from support.benchmark_data import brand_records
 
 BRANCH_KEYS = {
@@ -138,6 +138,40 @@ def test_a_longer_shopper_window_informs_leniency_but_not_the_table(brand, snaps
     assert snap.variance_components.n_audits == len(records) + len(earlier)
     raw = {row.id: row.raw_mean for row in snapshot.rows["branch"]}
     assert {row.id: row.raw_mean for row in snap.rows["branch"]} == raw
+
+
+def test_several_dimensions_at_once_are_each_what_it_gives_alone(brand, snapshot):
+    """A refresh builds a period's dimensions together from one layout of its records; each
+    must be exactly the snapshot of that dimension built alone, window audits, dimensions an
+    audit did not score and change tests included."""
+    records, units = brand
+    earlier, _ = brand_records(seed=11, prefix="e", visited_on=date(2026, 2, 1))
+    window = earlier + records
+    dimensions = ["overall", "cleanliness", "service", "not-scored-by-anyone"]
+    previous = {"overall": snapshot.to_dict()}
+    together = build_snapshots(
+        records,
+        units,
+        period="2026-Q4",
+        dimensions=dimensions,
+        previous=previous,
+        shopper_window_records=window,
+        draws=50,
+    )
+    assert list(together) == dimensions
+    for dimension in dimensions:
+        alone = build_snapshot(
+            records,
+            units,
+            period="2026-Q4",
+            dimension=dimension,
+            previous=previous.get(dimension),
+            shopper_window_records=window,
+            draws=50,
+        )
+        assert together[dimension].to_dict() == alone.to_dict()
+    assert together["cleanliness"].variance_components.n_audits < len(window)
+    assert together["not-scored-by-anyone"].variance_components.n_audits == 0
 
 
 def _edge_brand() -> tuple[list[AuditRecord], dict[str, UnitInfo]]:

@@ -25,7 +25,7 @@ from audits.services.benchmarks.periods import (
     ranked_window,
 )
 from audits.services.benchmarks.served import served_row
-from scoring.benchmark import AuditRecord, Snapshot, build_snapshot, parse_period
+from scoring.benchmark import AuditRecord, Snapshot, build_snapshots, parse_period
 from scoring.benchmark.records import LEVELS, OVERALL
 
 
@@ -100,19 +100,20 @@ def _previous(brand, kind, key, dimensions, cache_) -> dict[str, dict]:
 def _store_period(brand, kind, key, records, shopper_records, units, cache_, today) -> int:
     dimensions = _dimensions(records) if records else []
     previous = _previous(brand, kind, key, dimensions, cache_) if records else {}
-    built: list[tuple[str, Snapshot]] = []
-    for dimension in dimensions:
-        snapshot = build_snapshot(
-            records,
-            units,
-            period=key,
-            previous=previous.get(dimension),
-            min_audits=brand.min_audits,
-            dimension=dimension,
-            shopper_window_records=shopper_records,
-        )
-        if snapshot.variance_components.n_audits:
-            built.append((dimension, snapshot))
+    snapshots = build_snapshots(
+        records,
+        units,
+        period=key,
+        dimensions=dimensions,
+        previous=previous,
+        min_audits=brand.min_audits,
+        shopper_window_records=shopper_records,
+    )
+    built: list[tuple[str, Snapshot]] = [
+        (dimension, snapshot)
+        for dimension, snapshot in snapshots.items()
+        if snapshot.variance_components.n_audits
+    ]
     now = timezone.now()
     with transaction.atomic():
         stale = BenchmarkSnapshot.objects.filter(brand=brand, period=key, period_kind=kind)
