@@ -288,7 +288,7 @@ class _Data:
         read = AuditRecord.reader(dimension)
         values = [read(r) for r in layout.records]
         present = np.array([v is not None for v in values], dtype=bool)
-        y = np.array([v for v in values if v is not None], dtype=float)
+        y = np.array(values, dtype=float)[present]  # a None, not scored, reads as NaN: dropped
         finite = np.isfinite(y)
         if not finite.all():
             bad = layout.records[int(np.flatnonzero(present)[int(np.argmin(finite))])]
@@ -311,7 +311,7 @@ class _Data:
         shoppers_used = np.unique(shoppers)
         return cls(
             y=y,
-            branch=branch.astype(np.int64),
+            branch=branch,
             shopper=_recode(shoppers, shoppers_used, len(layout.shopper_ids)),
             branch_ids=branch_ids,
             branch_keys=[*branch_ids, *(layout.window_keys[i] for i in window_used)],

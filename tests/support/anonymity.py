@@ -63,11 +63,12 @@ def identity_problem(http_request, response) -> str | None:
     cut its connections mid-request, when loading the caller's roles would fail again)."""
     if http_request.path == OWN_PROFILE:
         return None
-    if response.status_code < 500 and not _owner_only(getattr(http_request, "user", None)):
+    server_error = response.status_code >= 500
+    if not server_error and not _owner_only(getattr(http_request, "user", None)):
         return None
     if not response.get("Content-Type", "").startswith("application/json"):
         return None
-    if response.status_code < 500:
+    if not server_error:
         scanned["owner_responses"] += 1
     try:
         body = json.loads(response.content)
