@@ -24,6 +24,7 @@ from kombu.exceptions import OperationalError as BrokerUnavailable
 __all__ = [
     "DELIVER_NOTIFICATIONS",
     "REFRESH_BENCHMARKS",
+    "REFRESH_STALE_BENCHMARKS",
     "SCORE_BACKLOG",
     "SCORE_SUBMISSION",
     "BrokerUnavailable",
@@ -35,6 +36,7 @@ __all__ = [
 SCORE_SUBMISSION = "audits.tasks.score_submission"
 SCORE_BACKLOG = "audits.tasks.score_backlog"
 REFRESH_BENCHMARKS = "audits.tasks.refresh_benchmarks"
+REFRESH_STALE_BENCHMARKS = "audits.tasks.refresh_stale_benchmarks"
 DELIVER_NOTIFICATIONS = "audits.tasks.deliver_notifications"
 
 

@@ -68,8 +68,19 @@ def requeue_stuck_submissions() -> int:
     max_retries=5,
 )
 def refresh_benchmarks(brand_id: int) -> int:
-    """Rebuild one brand's recent league tables (queued, debounced, once audits are scored)."""
+    """Rebuild one brand's recent league tables and any period changed since (nightly)."""
     return benchmark_building.benchmarks_refresh_brand_by_id(brand_id)
+
+
+@shared_task(
+    name=dispatch.REFRESH_STALE_BENCHMARKS,
+    **RETRY_OPTIONS,
+    max_retries=5,
+)
+def refresh_stale_benchmarks(brand_id: int) -> int:
+    """Rebuild the periods of one brand that releases and corrections marked stale
+    (queued, debounced, once they commit)."""
+    return benchmark_building.benchmarks_refresh_stale_by_id(brand_id)
 
 
 @shared_task(name="audits.tasks.refresh_all_benchmarks")

@@ -345,6 +345,7 @@ CELERY_BENCHMARK_QUEUE = os.environ.get("CELERY_BENCHMARK_QUEUE", "")
 CELERY_TASK_ROUTES = (
     {
         "audits.tasks.refresh_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
+        "audits.tasks.refresh_stale_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
         "audits.tasks.refresh_all_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
     }
     if CELERY_BENCHMARK_QUEUE

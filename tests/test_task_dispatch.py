@@ -21,7 +21,12 @@ from celery.result import EagerResult
 from audits import dispatch
 
 ROOT = Path(__file__).resolve().parents[1]
-SENT_BY_NAME = (dispatch.SCORE_SUBMISSION, dispatch.SCORE_BACKLOG, dispatch.REFRESH_BENCHMARKS)
+SENT_BY_NAME = (
+    dispatch.SCORE_SUBMISSION,
+    dispatch.SCORE_BACKLOG,
+    dispatch.REFRESH_BENCHMARKS,
+    dispatch.REFRESH_STALE_BENCHMARKS,
+)
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -2,7 +2,13 @@
 
 from .actions import OWED_STATUSES, Action, ActionStatus
 from .appeals import Appeal, AppealItem, AppealStatus
-from .benchmarks import BenchmarkRefreshWindow, BenchmarkRow, BenchmarkSnapshot, PeriodKind
+from .benchmarks import (
+    BenchmarkRefreshWindow,
+    BenchmarkRow,
+    BenchmarkSnapshot,
+    BenchmarkStalePeriod,
+    PeriodKind,
+)
 from .checklists import ChecklistTemplate, ChecklistVersion, parsed_checklists
 from .evidence import EvidencePhoto
 from .notifications import EmailStatus, Notification, NotificationKind
@@ -51,6 +57,7 @@ __all__ = [
     "BenchmarkRefreshWindow",
     "BenchmarkRow",
     "BenchmarkSnapshot",
+    "BenchmarkStalePeriod",
     "Branch",
     "Brand",
     "BrandSettings",

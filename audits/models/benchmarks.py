@@ -98,3 +98,28 @@ class BenchmarkRefreshWindow(models.Model):
 
     def __str__(self) -> str:
         return f"refresh of brand {self.brand_id} due {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class BenchmarkStalePeriod(models.Model):
+    """A period of a brand whose league tables an audit has changed since they were built.
+
+    Written on commit by whatever changed a counted audit (a release, a correction, a
+    rescoring) and taken by the debounced refresh, which then rebuilds exactly these periods
+    and the ones that depend on them (`services.benchmarks.periods.dependent_periods`), not
+    every recent one. One row per period, so a thousand releases of one month mark it once.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    period_kind = models.CharField(max_length=10, choices=PeriodKind.choices)
+    period = models.CharField(max_length=10)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "period_kind", "period"], name="benchmark_stale_period_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id} {self.period} ({self.period_kind}) stale"

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def queued(monkeypatch):
-    """Calls of refresh_benchmarks.apply_async, recorded instead of sent."""
+    """Calls of refresh_stale_benchmarks.apply_async, recorded instead of sent."""
     calls = []
     monkeypatch.setattr(
-        tasks.refresh_benchmarks, "apply_async", lambda *a, **kw: calls.append((a, kw))
+        tasks.refresh_stale_benchmarks, "apply_async", lambda *a, **kw: calls.append((a, kw))
     )
     yield calls
 
@@ -72,12 +72,14 @@ def test_a_send_that_fails_leaves_the_window_closed(world, monkeypatch):
     def broken(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", broken)
+    monkeypatch.setattr(tasks.refresh_stale_benchmarks, "apply_async", broken)
     with pytest.raises(ConnectionError):
         scheduling.benchmarks_schedule_refresh(world.brand.pk)
     monkeypatch.undo()
     sent = []
-    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", lambda *a, **kw: sent.append(kw))
+    monkeypatch.setattr(
+        tasks.refresh_stale_benchmarks, "apply_async", lambda *a, **kw: sent.append(kw)
+    )
     assert scheduling.benchmarks_schedule_refresh(world.brand.pk) is True
     assert len(sent) == 1
 
@@ -97,6 +99,7 @@ def test_the_task_runs_eagerly_and_builds_snapshots(world):
 
 def test_unknown_brand_refresh_is_a_no_op(db):
     assert tasks.refresh_benchmarks.apply(args=[987654]).get() == 0
+    assert tasks.refresh_stale_benchmarks.apply(args=[987654]).get() == 0
 
 
 def test_nightly_job_queues_every_brand(world, monkeypatch):
@@ -136,7 +139,7 @@ def test_a_failing_schedule_does_not_fail_the_release(
     def broken(*args, **kwargs):
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr(tasks.refresh_benchmarks, "apply_async", broken)
+    monkeypatch.setattr(tasks.refresh_stale_benchmarks, "apply_async", broken)
     with django_capture_on_commit_callbacks(execute=True):
         submission = scored_submission(world, started_at=datetime(2026, 8, 3, 10, tzinfo=UTC))
     assert submission.status == "released"

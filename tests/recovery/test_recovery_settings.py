@@ -30,7 +30,12 @@ def test_the_visibility_timeout_outlasts_every_countdown_and_is_minutes_not_an_h
 def test_every_task_that_touches_the_database_retries_a_dropped_connection():
     from django.db import InterfaceError, OperationalError
 
-    for task in (tasks.score_submission, tasks.score_backlog, tasks.refresh_benchmarks):
+    for task in (
+        tasks.score_submission,
+        tasks.score_backlog,
+        tasks.refresh_benchmarks,
+        tasks.refresh_stale_benchmarks,
+    ):
         assert set(task.autoretry_for) >= {OperationalError, InterfaceError}, task.name
         assert task.retry_jitter and task.max_retries >= 5
     assert OperationalError in TRANSIENT_ERRORS

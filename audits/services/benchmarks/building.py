@@ -8,6 +8,7 @@ league order, so a page of a league table is one indexed range read.
 from __future__ import annotations
 
 import bisect
+import logging
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -15,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from audits.bulk import insert_rows
-from audits.models import BenchmarkRow, BenchmarkSnapshot, Brand
+from audits.models import BenchmarkRow, BenchmarkSnapshot, BenchmarkStalePeriod, Brand
 from audits.services.benchmarks.collecting import branch_units, read_audits
 from audits.services.benchmarks.periods import (
     KIND_ORDER,
     default_periods,
+    dependent_periods,
     expand_keys,
     leniency_window,
     ranked_window,
@@ -27,6 +29,8 @@ from audits.services.benchmarks.periods import (
 from audits.services.benchmarks.served import served_row
 from scoring.benchmark import AuditRecord, Snapshot, build_snapshots, parse_period
 from scoring.benchmark.records import LEVELS, OVERALL
+
+logger = logging.getLogger(__name__)
 
 
 def benchmarks_refresh_brand(
@@ -40,6 +44,72 @@ def benchmarks_refresh_brand(
     today = today or timezone.now().date()
     units, zones = branch_units(brand)
     wanted = expand_keys(periods) if periods is not None else default_periods(brand, zones, today)
+    return _refresh_periods(brand, wanted, units, zones, today)
+
+
+def benchmarks_refresh_stale(*, brand: Brand, today: date | None = None) -> int:
+    """Rebuild the brand's periods marked stale since the last such run; returns how many
+    snapshots. What the debounced refresh after a release or correction runs.
+
+    The marks are taken (deleted) before the audits are read, so an audit committed after
+    that marks its period again and queues the next run; if the rebuild fails they are put
+    back, for the retry or the next run. A brand without snapshots gets its first full build.
+    """
+    today = today or timezone.now().date()
+    stale = _take_stale_periods(brand)
+    if not BenchmarkSnapshot.objects.filter(brand=brand).exists():
+        return benchmarks_refresh_brand(brand=brand, today=today)
+    if not stale:
+        return 0
+    units, zones = branch_units(brand)
+    try:
+        return _refresh_periods(brand, dependent_periods(stale, today), units, zones, today)
+    except BaseException:
+        try:
+            _mark_stale(brand, stale)
+        except Exception:  # the database that failed the rebuild: the nightly job catches up
+            logger.exception("could not put back the stale periods of brand %s", brand.pk)
+        raise
+
+
+def benchmarks_refresh_stale_by_id(brand_id: int) -> int:
+    """`benchmarks_refresh_stale` for a brand id; 0 for a brand deleted since it was queued."""
+    brand = Brand.objects.filter(pk=brand_id).first()
+    return 0 if brand is None else benchmarks_refresh_stale(brand=brand)
+
+
+def _take_stale_periods(brand: Brand) -> set[tuple[str, str]]:
+    """The brand's stale marks, deleted in the same transaction (rows locked meanwhile, so a
+    concurrent mark of one of them waits, then marks it anew)."""
+    with transaction.atomic():
+        marks = list(
+            BenchmarkStalePeriod.objects.select_for_update()
+            .filter(brand=brand)
+            .values_list("pk", "period_kind", "period")
+        )
+        BenchmarkStalePeriod.objects.filter(pk__in=[pk for pk, _, _ in marks]).delete()
+    return {(kind, key) for _, kind, key in marks}
+
+
+def _mark_stale(brand: Brand, periods: Iterable[tuple[str, str]]) -> None:
+    now = timezone.now()
+    BenchmarkStalePeriod.objects.bulk_create(
+        [
+            BenchmarkStalePeriod(brand=brand, period_kind=kind, period=key, marked_at=now)
+            for kind, key in sorted(periods)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _refresh_periods(
+    brand: Brand,
+    wanted: set[tuple[str, str]],
+    units: dict,
+    zones: dict[int, str],
+    today: date,
+) -> int:
+    """Build and store the snapshots of every (kind, key) in `wanted`; returns how many."""
     if not wanted:
         return 0
     windows = {pk: ranked_window(*pk) for pk in wanted}

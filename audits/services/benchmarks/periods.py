@@ -1,6 +1,15 @@
 """Which periods a refresh rebuilds, the dates each snapshot ranks, and period keys.
 
-Which periods a refresh rebuilds (`benchmarks_refresh_brand(brand=..., periods=None)`):
+Which periods the debounced refresh after a release or correction rebuilds
+(`benchmarks_refresh_stale`): those its audits changed, recorded as `BenchmarkStalePeriod`
+rows when they committed (`stale_periods_of` their visit days), and the periods that depend
+on them (`dependent_periods`): the later months and quarters whose trailing twelve months of
+leniency hold them, and the period after each (its change test is measured against it). A
+release of this month's visit thus rebuilds its month, quarter, year and rolling window, four
+periods, not every recent one.
+
+Which periods a full refresh (the nightly job, `benchmarks_refresh_brand(brand=...,
+periods=None)`) rebuilds:
 
 - a brand with no snapshot yet: every period that holds a counted audit (the first build);
 - otherwise the recent periods, i.e. the months of the last `BENCHMARK_RECENT_MONTHS`
@@ -107,9 +116,30 @@ def default_periods(brand: Brand, zones: dict[int, str], today: date) -> set[tup
         periods |= {(PeriodKind.QUARTER, period_of(day, QUARTER).key)}
         periods |= {(PeriodKind.ROLLING_4Q, period_of(day, QUARTER).key)}
         periods |= {(PeriodKind.YEAR, period_of(day, YEAR).key)}
+    return _with_successors(periods, today)
+
+
+def dependent_periods(stale: Iterable[tuple[str, str]], today: date) -> set[tuple[str, str]]:
+    """The periods to rebuild when the audits of the `stale` ones changed.
+
+    Each stale period, the months and quarters whose leniency window (`leniency_window`: the
+    twelve months ending with them) reaches back into a stale month or quarter, and then the
+    period after every one of those; never a period still to come.
+    """
+    periods = set(stale)
+    for kind, key in list(periods):
+        if kind == PeriodKind.MONTH:
+            periods |= {(kind, parse_period(key).shift(step).key) for step in range(1, 12)}
+        elif kind == PeriodKind.QUARTER:
+            periods |= {(kind, parse_period(key).shift(step).key) for step in range(1, 4)}
+    return _with_successors(periods, today)
+
+
+def _with_successors(periods: set[tuple[str, str]], today: date) -> set[tuple[str, str]]:
+    """`periods` and the one after each, none of them starting after `today`."""
     # A rebuilt period is the baseline of the next one's change tests: rebuild that one too,
     # or a late upload for July would leave August's "change" measured against the old July.
-    periods |= {(kind, parse_period(key).shift(1).key) for kind, key in periods}
+    periods = periods | {(kind, parse_period(key).shift(1).key) for kind, key in periods}
     # Never build the future (a rolling window labelled by a quarter still to come).
     return {(kind, key) for kind, key in periods if parse_period(key).start <= today}
 

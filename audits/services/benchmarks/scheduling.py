@@ -1,8 +1,10 @@
 """When league tables are rebuilt: a debounced refresh per brand once scores are committed.
 
-Scoring calls `benchmarks_refresh_on_commit`; the refresh then runs as a task after a debounce
-window (BENCHMARK_REFRESH_DELAY), on a worker, or on a background thread of the embedded
-default, which has no worker.
+Releases, corrections and rescorings call `benchmarks_refresh_on_commit`; once they commit,
+the periods their audits fall in are marked stale (`BenchmarkStalePeriod`) and the refresh of
+those periods runs as a task after a debounce window (BENCHMARK_REFRESH_DELAY), on a worker,
+or on a background thread of the embedded default, which has no worker. The nightly job
+rebuilds every recent period of every brand whatever was marked.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audits import dispatch
-from audits.models import BenchmarkRefreshWindow, Branch, Brand
+from audits.models import BenchmarkRefreshWindow, BenchmarkStalePeriod, Brand, Submission
+from audits.services.benchmarks.collecting import placed_visit_date
+from audits.services.benchmarks.periods import periods_of
 
 logger = logging.getLogger(__name__)
 
@@ -44,13 +48,13 @@ def benchmarks_schedule_refresh(brand_id: int) -> bool:
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.BENCHMARK_REFRESH_IN_THREAD:
         threading.Thread(
             target=_refresh_in_thread,
-            args=(dispatch.registered(dispatch.REFRESH_BENCHMARKS), brand_id, delay),
+            args=(dispatch.registered(dispatch.REFRESH_STALE_BENCHMARKS), brand_id, delay),
             name=f"benchmarks-refresh-{brand_id}",
             daemon=True,
         ).start()
         return True
     try:
-        dispatch.send(dispatch.REFRESH_BENCHMARKS, brand_id, countdown=delay)
+        dispatch.send(dispatch.REFRESH_STALE_BENCHMARKS, brand_id, countdown=delay)
     except Exception:
         # Nothing was queued: close the window, so the next release tries again.
         BenchmarkRefreshWindow.objects.filter(brand_id=brand_id).update(due_at=timezone.now())
@@ -88,18 +92,37 @@ def _refresh_in_thread(task, brand_id: int, delay: float) -> None:
         connection.close()
 
 
-def benchmarks_schedule_refresh_for_submissions(submission_ids: Iterable[int]) -> int:
-    """Schedule the refresh of every brand these (just scored) submissions belong to.
+def benchmarks_mark_stale(submission_ids: Iterable[int]) -> list[int]:
+    """Mark the periods of these (just released or re-scored) submissions' visits stale.
 
-    Called on commit by the scoring service; one query, then one debounced schedule per brand.
-    Returns how many refreshes were queued.
+    One query for the visits, one insert of the periods (a period already marked stays as it
+    is). Returns the ids of the brands they belong to.
     """
-    brand_ids = (
-        Branch.objects.filter(assignments__submission__in=list(submission_ids))
-        .values_list("brand_id", flat=True)
-        .distinct()
+    rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list(
+        "pk", "started_at", "assignment__branch__brand_id", "assignment__branch__timezone"
     )
-    return sum(benchmarks_schedule_refresh(brand_id) for brand_id in sorted(set(brand_ids)))
+    days: dict[int, list] = {}
+    for submission_id, started_at, brand_id, zone in rows:
+        day = placed_visit_date(submission_id, started_at, zone)  # None: logged, skipped
+        days.setdefault(brand_id, []).extend([] if day is None else [day])
+    now = timezone.now()
+    BenchmarkStalePeriod.objects.bulk_create(
+        [
+            BenchmarkStalePeriod(brand_id=brand_id, period_kind=kind, period=key, marked_at=now)
+            for brand_id, visited in sorted(days.items())
+            for kind, key in sorted(periods_of(visited))
+        ],
+        ignore_conflicts=True,
+    )
+    return sorted(days)
+
+
+def benchmarks_schedule_refresh_for_submissions(submission_ids: Iterable[int]) -> int:
+    """Mark the periods of these submissions stale and schedule one debounced refresh of
+    each brand they belong to. Called on commit; returns how many refreshes were queued."""
+    return sum(
+        benchmarks_schedule_refresh(brand_id) for brand_id in benchmarks_mark_stale(submission_ids)
+    )
 
 
 def benchmarks_refresh_on_commit(submission_ids: Iterable[int]) -> None:
