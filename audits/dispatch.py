@@ -22,6 +22,7 @@ from celery.result import AsyncResult
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 __all__ = [
+    "BUILD_BENCHMARK",
     "DELIVER_NOTIFICATIONS",
     "REFRESH_BENCHMARKS",
     "REFRESH_STALE_BENCHMARKS",
@@ -37,6 +38,7 @@ SCORE_SUBMISSION = "audits.tasks.score_submission"
 SCORE_BACKLOG = "audits.tasks.score_backlog"
 REFRESH_BENCHMARKS = "audits.tasks.refresh_benchmarks"
 REFRESH_STALE_BENCHMARKS = "audits.tasks.refresh_stale_benchmarks"
+BUILD_BENCHMARK = "audits.tasks.build_benchmark"
 DELIVER_NOTIFICATIONS = "audits.tasks.deliver_notifications"
 
 

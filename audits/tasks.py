@@ -7,6 +7,8 @@ with a conditional update.
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 
 from audits import dispatch
@@ -15,6 +17,7 @@ from audits.services import notifications as notification_services
 from audits.services import review as review_services
 from audits.services import scoring as scoring_services
 from audits.services.benchmarks import building as benchmark_building
+from audits.services.benchmarks import parallel as benchmark_parallel
 from audits.services.benchmarks import scheduling as benchmark_scheduling
 
 # Services send tasks by these names through audits.dispatch; the names are defined there.
@@ -68,8 +71,31 @@ def requeue_stuck_submissions() -> int:
     max_retries=5,
 )
 def refresh_benchmarks(brand_id: int) -> int:
-    """Rebuild one brand's recent league tables and any period changed since (nightly)."""
-    return benchmark_building.benchmarks_refresh_brand_by_id(brand_id)
+    """Rebuild one brand's recent league tables and any period changed since (nightly): as
+    one `build_benchmark` task per period and dimension where there are workers to share
+    them (BENCHMARK_SPLIT_REBUILDS), else here. Returns the tasks sent or snapshots built."""
+    return benchmark_parallel.benchmarks_refresh_by_id(brand_id)
+
+
+@shared_task(
+    name=dispatch.BUILD_BENCHMARK,
+    **RETRY_OPTIONS,
+    max_retries=5,
+)
+def build_benchmark(
+    brand_id: int, kind: str, key: str, dimension: str, token: str, first: str, last: str
+) -> int:
+    """Build one period and dimension of a split rebuild (`first`, `last`: ISO dates of the
+    rebuild's window); returns 1 for a stored snapshot, else 0."""
+    return benchmark_parallel.benchmarks_build_one(
+        brand_id=brand_id,
+        kind=kind,
+        key=key,
+        dimension=dimension,
+        token=token,
+        first=date.fromisoformat(first),
+        last=date.fromisoformat(last),
+    )
 
 
 @shared_task(

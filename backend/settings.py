@@ -346,6 +346,7 @@ CELERY_TASK_ROUTES = (
     {
         "audits.tasks.refresh_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
         "audits.tasks.refresh_stale_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
+        "audits.tasks.build_benchmark": {"queue": CELERY_BENCHMARK_QUEUE},
         "audits.tasks.refresh_all_benchmarks": {"queue": CELERY_BENCHMARK_QUEUE},
     }
     if CELERY_BENCHMARK_QUEUE
@@ -394,6 +395,9 @@ BENCHMARK_REFRESH_DELAY = env_int("BENCHMARK_REFRESH_DELAY_SECONDS", 300)
 # Without a broker (the embedded default) there is no worker: refresh in a background thread
 # rather than inside the request that scored a submission.
 BENCHMARK_REFRESH_IN_THREAD = env_bool("BENCHMARK_REFRESH_IN_THREAD", CELERY_TASK_ALWAYS_EAGER)
+# The nightly rebuild as one task per period and dimension, shared by the benchmark workers
+# (audits/services/benchmarks/parallel.py); off without a broker, where one process does all.
+BENCHMARK_SPLIT_REBUILDS = env_bool("BENCHMARK_SPLIT_REBUILDS", not CELERY_TASK_ALWAYS_EAGER)
 # Months (the current one included) whose periods every refresh rebuilds.
 BENCHMARK_RECENT_MONTHS = env_int("BENCHMARK_RECENT_MONTHS", 3)
 # A submission still waiting for its scoring task after this long is sent again.

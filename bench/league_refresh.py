@@ -52,7 +52,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/league_refresh.py", *sys.argv[1:]]))
-    with scratch_database(args.database_url):
+    # The seed's appeals and corrections schedule a refresh; without a broker a background
+    # thread would run it after the debounce window, in the middle of the timings: a day's
+    # window keeps it asleep until the process ends.
+    with scratch_database(args.database_url, BENCHMARK_REFRESH_DELAY_SECONDS="86400"):
         run(args)
 
 

@@ -26,6 +26,7 @@ SENT_BY_NAME = (
     dispatch.SCORE_BACKLOG,
     dispatch.REFRESH_BENCHMARKS,
     dispatch.REFRESH_STALE_BENCHMARKS,
+    dispatch.BUILD_BENCHMARK,
 )
 
 

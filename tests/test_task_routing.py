@@ -28,6 +28,7 @@ print(json.dumps({name: queue(name) for name in (
     "audits.tasks.score_backlog",
     "audits.tasks.refresh_benchmarks",
     "audits.tasks.refresh_stale_benchmarks",
+    "audits.tasks.build_benchmark",
     "audits.tasks.refresh_all_benchmarks",
 )}))
 """
@@ -62,4 +63,5 @@ def test_rebuilds_use_their_queue_and_scoring_the_default_one(benchmark_queue):
     expected = benchmark_queue or "tp-scoring"
     assert queues["audits.tasks.refresh_benchmarks"] == expected
     assert queues["audits.tasks.refresh_stale_benchmarks"] == expected
+    assert queues["audits.tasks.build_benchmark"] == expected
     assert queues["audits.tasks.refresh_all_benchmarks"] == expected

@@ -35,6 +35,7 @@ def test_every_task_that_touches_the_database_retries_a_dropped_connection():
         tasks.score_backlog,
         tasks.refresh_benchmarks,
         tasks.refresh_stale_benchmarks,
+        tasks.build_benchmark,
     ):
         assert set(task.autoretry_for) >= {OperationalError, InterfaceError}, task.name
         assert task.retry_jitter and task.max_retries >= 5

@@ -43,8 +43,24 @@ def benchmarks_refresh_brand(
     """
     today = today or timezone.now().date()
     units, zones = branch_units(brand)
-    wanted = expand_keys(periods) if periods is not None else default_periods(brand, zones, today)
-    return _refresh_periods(brand, wanted, units, zones, today)
+    return _refresh_periods(brand, wanted_periods(brand, zones, today, periods), units, zones)
+
+
+def wanted_periods(
+    brand: Brand, zones: dict[int, str], today: date, periods: Iterable[str] | None
+) -> set[tuple[str, str]]:
+    """(kind, key) of the periods a refresh of `periods` (keys, or None: the default) builds."""
+    return expand_keys(periods) if periods is not None else default_periods(brand, zones, today)
+
+
+def periods_span(wanted: Iterable[tuple[str, str]]) -> tuple[date, date]:
+    """The first and last visit dates any of these periods ranks or learns leniency from."""
+    first, last = date.max, date.min
+    for kind, key in wanted:
+        start, end = ranked_window(kind, key)
+        window = leniency_window(kind, key)
+        first, last = min(first, start, window[0] if window else start), max(last, end)
+    return first, last
 
 
 def benchmarks_refresh_stale(*, brand: Brand, today: date | None = None) -> int:
@@ -63,7 +79,7 @@ def benchmarks_refresh_stale(*, brand: Brand, today: date | None = None) -> int:
         return 0
     units, zones = branch_units(brand)
     try:
-        return _refresh_periods(brand, dependent_periods(stale, today), units, zones, today)
+        return _refresh_periods(brand, dependent_periods(stale, today), units, zones)
     except BaseException:
         try:
             _mark_stale(brand, stale)
@@ -107,18 +123,13 @@ def _refresh_periods(
     wanted: set[tuple[str, str]],
     units: dict,
     zones: dict[int, str],
-    today: date,
 ) -> int:
     """Build and store the snapshots of every (kind, key) in `wanted`; returns how many."""
     if not wanted:
         return 0
     windows = {pk: ranked_window(*pk) for pk in wanted}
     lenient = {pk: leniency_window(*pk) for pk in wanted}
-    first = min(
-        [w[0] for w in windows.values()] + [w[0] for w in lenient.values() if w is not None]
-    )
-    last = max(w[1] for w in windows.values())
-    audits = read_audits(brand, first, last, zones)
+    audits = read_audits(brand, *periods_span(wanted), zones)
     days = [a.record.visited_on for a in audits]
 
     def between(window: tuple[date, date]) -> list[AuditRecord]:
@@ -133,21 +144,10 @@ def _refresh_periods(
         records = between(windows[(kind, key)])
         window = lenient[(kind, key)]
         shopper_records = between(window) if window is not None else None
-        built += _store_period(
-            brand, kind, key, records, shopper_records, units, previous_cache, today
+        built += build_and_store_period(
+            brand, kind, key, records, shopper_records, units, previous_cache
         )
     return built
-
-
-def benchmarks_refresh_brand_by_id(brand_id: int) -> int:
-    """`benchmarks_refresh_brand` of the default periods for a brand id; 0 for an unknown one.
-
-    What the queued refresh runs: a brand deleted since it was queued is nothing to do.
-    """
-    brand = Brand.objects.filter(pk=brand_id).first()
-    if brand is None:
-        return 0
-    return benchmarks_refresh_brand(brand=brand)
 
 
 def _dimensions(records: list[AuditRecord]) -> list[str]:
@@ -167,8 +167,27 @@ def _previous(brand, kind, key, dimensions, cache_) -> dict[str, dict]:
     return {d: cache_[(kind, prev, d)] for d in dimensions if (kind, prev, d) in cache_}
 
 
-def _store_period(brand, kind, key, records, shopper_records, units, cache_, today) -> int:
+def build_and_store_period(
+    brand: Brand,
+    kind: str,
+    key: str,
+    records: list[AuditRecord],
+    shopper_records: list[AuditRecord] | None,
+    units: dict,
+    cache_: dict,
+    *,
+    only: Iterable[str] | None = None,
+) -> int:
+    """Fit and store the snapshots of one period in every dimension its records score (or in
+    those of them listed in `only`), in one transaction; returns how many were stored.
+
+    A snapshot of the period in a dimension that now has nothing to rank is deleted (among
+    `only`, when given). `cache_` holds the stored data by (kind, key, dimension), so the
+    next period's change tests read it without a query.
+    """
     dimensions = _dimensions(records) if records else []
+    if only is not None:
+        dimensions = [d for d in dimensions if d in set(only)]
     previous = _previous(brand, kind, key, dimensions, cache_) if records else {}
     snapshots = build_snapshots(
         records,
@@ -187,6 +206,8 @@ def _store_period(brand, kind, key, records, shopper_records, units, cache_, tod
     now = timezone.now()
     with transaction.atomic():
         stale = BenchmarkSnapshot.objects.filter(brand=brand, period=key, period_kind=kind)
+        if only is not None:
+            stale = stale.filter(dimension__in=list(only))
         stale.exclude(dimension__in=[d for d, _ in built]).delete()
         for dimension, snapshot in built:
             data = snapshot.to_dict()

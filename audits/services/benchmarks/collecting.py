@@ -99,6 +99,28 @@ def counted_scores(brand: Brand) -> QuerySet[Score]:
     )
 
 
+def _counted_between(brand: Brand, first: date, last: date) -> QuerySet[Score]:
+    """Counted scores of visits started from a day before `first` to a day after `last` (UTC):
+    every visit whose branch-local date falls in the window, whatever the time zone."""
+    low = datetime.combine(first - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
+    high = datetime.combine(last + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
+    return counted_scores(brand).filter(
+        submission__started_at__gte=low, submission__started_at__lt=high
+    )
+
+
+def dimension_keys(brand: Brand, first: date, last: date) -> set[str]:
+    """The dimensions any counted audit visited about `first` to `last` has a score in (a
+    superset of those `read_audits` of the window would give: the window is padded a day)."""
+    first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
+    if first > last:
+        return set()
+    keys: set[str] = set()
+    for dims in _counted_between(brand, first, last).values_list("dimensions", flat=True):
+        keys.update(k for k, v in (dims or {}).items() if v is not None)
+    return keys
+
+
 def read_audits(brand: Brand, first: date, last: date, zones: dict[int, str]) -> list[CountedAudit]:
     """Counted audits visited (branch-local date) from `first` to `last`, in visit order.
 
@@ -111,21 +133,15 @@ def read_audits(brand: Brand, first: date, last: date, zones: dict[int, str]) ->
     first, last = max(first, FIRST_DAY), min(last, LAST_DAY)
     if first > last:
         return []
-    low = datetime.combine(first - timedelta(days=1), time.min, tzinfo=ZoneInfo("UTC"))
-    high = datetime.combine(last + timedelta(days=2), time.min, tzinfo=ZoneInfo("UTC"))
-    rows = (
-        counted_scores(brand)
-        .filter(submission__started_at__gte=low, submission__started_at__lt=high)
-        .values_list(
-            "submission_id",
-            "submission__assignment__branch_id",
-            "submission__shopper_id",
-            "submission__started_at",
-            "calculated_overall",
-            "critical_failures",
-            "dimensions",
-            "scored_at",
-        )
+    rows = _counted_between(brand, first, last).values_list(
+        "submission_id",
+        "submission__assignment__branch_id",
+        "submission__shopper_id",
+        "submission__started_at",
+        "calculated_overall",
+        "critical_failures",
+        "dimensions",
+        "scored_at",
     )
     audits = []
     for sub_id, branch_id, shopper_id, started, calculated, failures, dims, scored in rows:

@@ -1,0 +1,250 @@
+"""How soon a released audit shows in its league table, with a real worker: issue 14 asks for
+60 s (p95) on a brand of 1,000 branches.
+
+    .venv/bin/python bench/league_freshness.py [--branches 1000] [--months 12]
+        [--releases 40] [--interval 2.5] [--delay SECONDS]
+        [--database-url postgres://postgres@127.0.0.1:5432/tp_bench_league_freshness]
+        [--broker-url redis://127.0.0.1:6379/14]
+
+It seeds the demo brand (demo/seed.py, --branches branches, --months months of visits) into a
+scratch PostgreSQL database, takes --releases of this month's released audits, on as many
+branches, back to `scored` (waiting for review), and builds the league tables without them. A
+real Celery worker (one process, the project's settings, BENCHMARK_REFRESH_DELAY_SECONDS =
+--delay, by default what the settings give) then runs the refreshes while this process
+releases the held audits one every --interval seconds through the review service, as head
+office's release does. Each audit counts as shown once its branch's row in the month's
+overall league table counts one audit more than before; the latency is from the release's
+commit to that moment, polled every 0.25 s.
+
+It prints p50, p95 and the largest latency, and as the baseline the refresh runs the worker
+made in the same run (from its log: how many, and how long each took), since a release can
+show no sooner than the debounce window plus one refresh. The database is dropped at the end;
+the broker's database (--broker-url) is flushed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from bench.scratch import (  # noqa: E402
+    add_database_argument,
+    percentile,
+    scratch_database,
+    stop_process,
+)
+
+TASK_DONE = re.compile(
+    r"Task audits\.tasks\.refresh_stale_benchmarks\[[^\]]+\] succeeded in ([0-9.]+)s: (\d+)"
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--branches", type=int, default=1000)
+    parser.add_argument("--shoppers", type=int, default=300)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--releases", type=int, default=40)
+    parser.add_argument("--interval", type=float, default=2.5, help="seconds between releases")
+    parser.add_argument("--delay", type=int, default=None, help="debounce window, seconds")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for all")
+    add_database_argument(parser, "tp_bench_league_freshness")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    print("command:", shlex.join([".venv/bin/python", "bench/league_freshness.py", *sys.argv[1:]]))
+    extra = {"CELERY_BROKER_URL": args.broker_url, "CELERY_QUEUE": "tp-bench-freshness"}
+    if args.delay is not None:
+        extra["BENCHMARK_REFRESH_DELAY_SECONDS"] = str(args.delay)
+    flush_broker(args.broker_url)
+    try:
+        with scratch_database(args.database_url, **extra):
+            run(args)
+    finally:
+        flush_broker(args.broker_url)
+
+
+def flush_broker(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def run(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from audits.services.benchmarks.building import benchmarks_refresh_brand
+    from demo.seed import DemoOptions, seed_demo
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    options = DemoOptions(
+        branches=args.branches,
+        shoppers=args.shoppers,
+        months=args.months,
+        photos=0,
+        benchmarks=False,
+    )
+    brand = seed_demo(options).brand
+    held = hold_back(brand, args.releases)
+    benchmarks_refresh_brand(brand=brand)
+    forget_seeded_refreshes(args.broker_url)
+    print(f"seeded and built in {time.perf_counter() - started:.1f} s; {len(held)} audits held")
+    print(f"debounce window BENCHMARK_REFRESH_DELAY = {settings.BENCHMARK_REFRESH_DELAY} s")
+
+    with tempfile.TemporaryDirectory(prefix="tp-freshness-") as workdir:
+        log = Path(workdir) / "worker.log"
+        worker = start_worker(log)
+        try:
+            time.sleep(5)  # the worker connects and is ready
+            latencies = release_and_watch(brand, held, args)
+        finally:
+            stop_process(worker)
+        runs = [(float(s), int(n)) for s, n in TASK_DONE.findall(log.read_text())]
+    report(latencies, runs, args)
+
+
+def forget_seeded_refreshes(broker_url: str) -> None:
+    """The seed's own releases queued a refresh and marked periods stale: drop them (the
+    league tables were just built whole), so the worker starts with nothing to do."""
+    from audits.models import BenchmarkRefreshWindow, BenchmarkStalePeriod
+
+    flush_broker(broker_url)
+    BenchmarkStalePeriod.objects.all().delete()
+    BenchmarkRefreshWindow.objects.all().delete()
+
+
+def hold_back(brand, count: int) -> list:
+    """This month's latest released audits, one per branch, put back to `scored` (as if
+    waiting for review): returns them as (submission, branch id, month key, n before)."""
+    from django.utils import timezone
+
+    from audits.models import Submission, SubmissionStatus
+    from audits.services.benchmarks.collecting import counted_scores
+    from scoring.benchmark import period_of
+
+    month = period_of(timezone.now().date(), "month")
+    seen, picked = set(), []
+    rows = (
+        counted_scores(brand)
+        .filter(submission__started_at__date__gte=month.start, calculated_overall__isnull=False)
+        .order_by("-submission__started_at")
+        .values_list("submission_id", "submission__assignment__branch_id")
+    )
+    for submission_id, branch_id in rows.iterator():
+        if branch_id not in seen:
+            seen.add(branch_id)
+            picked.append((submission_id, branch_id))
+        if len(picked) == count:
+            break
+    Submission.objects.filter(pk__in=[s for s, _ in picked]).update(
+        status=SubmissionStatus.SCORED, released_at=None
+    )
+    return [(s, b, month.key) for s, b in picked]
+
+
+def start_worker(log: Path) -> subprocess.Popen:
+    command = [
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "backend",
+        "worker",
+        "--concurrency=1",
+        "--pool=prefork",
+        "--loglevel=INFO",
+        "-Q",
+        os.environ["CELERY_QUEUE"],
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
+
+
+def branch_count(brand, branch_id: int, month: str) -> int | None:
+    """The audits the month's overall league table counts for the branch (None: no row)."""
+    from audits.models import BenchmarkRow, PeriodKind
+
+    row = (
+        BenchmarkRow.objects.filter(
+            snapshot__brand=brand,
+            snapshot__period_kind=PeriodKind.MONTH,
+            snapshot__period=month,
+            snapshot__dimension="overall",
+            level="branch",
+            unit_id=branch_id,
+        )
+        .values_list("row", flat=True)
+        .first()
+    )
+    return None if row is None else row["n"]
+
+
+def release_and_watch(brand, held: list, args: argparse.Namespace) -> list[float]:
+    """Release the held audits one every `interval` seconds; poll until each shows."""
+    from audits.models import Membership, Role, Submission
+    from audits.services.review import submission_review
+
+    hq = Membership.objects.filter(brand=brand, role=Role.HEAD_OFFICE).first().user
+    before = {b: branch_count(brand, b, month) or 0 for _, b, month in held}
+    released: dict[int, float] = {}  # branch -> when its release committed
+    shown: dict[int, float] = {}
+    next_release, pending = time.monotonic(), list(held)
+    deadline = time.monotonic() + args.timeout + args.interval * len(held)
+    while len(shown) < len(held) and time.monotonic() < deadline:
+        now = time.monotonic()
+        if pending and now >= next_release:
+            submission_id, branch_id, _ = pending.pop(0)
+            submission = Submission.objects.get(pk=submission_id)
+            submission_review(submission=submission, by=hq, action="release")
+            released[branch_id] = time.monotonic()
+            next_release = now + args.interval
+        for _, branch_id, month in held:
+            waiting = branch_id in released and branch_id not in shown
+            if waiting and (branch_count(brand, branch_id, month) or 0) > before[branch_id]:
+                shown[branch_id] = time.monotonic() - released[branch_id]
+        time.sleep(0.25)
+    if len(shown) < len(held):
+        print(f"{len(held) - len(shown)} releases never showed within {args.timeout:.0f} s")
+    return list(shown.values())
+
+
+def report(latencies: list[float], runs: list[tuple[float, int]], args) -> None:
+    print(
+        f"\n{len(latencies)} releases, one every {args.interval} s, on a brand of "
+        f"{args.branches} branches ({args.months} months of visits)"
+    )
+    if latencies:
+        print(
+            f"release to league table: p50 {percentile(latencies, 0.5):.1f} s, "
+            f"p95 {percentile(latencies, 0.95):.1f} s, max {max(latencies):.1f} s "
+            "(target p95 under 60 s)"
+        )
+    if runs:
+        durations = [seconds for seconds, _ in runs]
+        print(
+            f"baseline, the worker's stale refreshes in this run: {len(runs)} runs, "
+            f"{percentile(durations, 0.5):.1f} s median, {max(durations):.1f} s longest, "
+            f"{sum(n for _, n in runs)} snapshots written"
+        )
+
+
+if __name__ == "__main__":
+    main()
