@@ -132,7 +132,7 @@ def test_a_failed_stale_refresh_puts_its_periods_back(
     def broken(*args, **kwargs):
         raise ConnectionError("database went away")
 
-    monkeypatch.setattr(building, "_refresh_periods", broken)
+    monkeypatch.setattr(building, "_build_periods", broken)
     with pytest.raises(ConnectionError):
         benchmarks_refresh_stale(brand=world.brand, today=TODAY)
     assert _marks(world.brand) == marked  # for the retry
@@ -148,3 +148,15 @@ def test_a_brand_without_snapshots_gets_its_first_full_build(
     periods = set(BenchmarkSnapshot.objects.values_list("period_kind", "period"))
     assert {(M, "2026-05"), (M, "2026-08")} <= periods
     assert _marks(world.brand) == set()
+
+
+def test_a_full_refresh_takes_the_marks_of_the_periods_it_rebuilds(
+    world, queued, django_capture_on_commit_callbacks
+):
+    _release(world, datetime(2026, 8, 3, 10, tzinfo=UTC), django_capture_on_commit_callbacks)
+    _release(world, datetime(2026, 5, 4, 10, tzinfo=UTC), django_capture_on_commit_callbacks)
+
+    benchmarks_refresh_brand(brand=world.brand, periods=["2026-08"], today=TODAY)
+
+    assert (M, "2026-08") not in _marks(world.brand)  # rebuilt: nothing left to do
+    assert (M, "2026-05") in _marks(world.brand)  # not rebuilt: still stale

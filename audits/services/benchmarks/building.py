@@ -64,28 +64,19 @@ def periods_span(wanted: Iterable[tuple[str, str]]) -> tuple[date, date]:
 
 
 def benchmarks_refresh_stale(*, brand: Brand, today: date | None = None) -> int:
-    """Rebuild the brand's periods marked stale since the last such run; returns how many
-    snapshots. What the debounced refresh after a release or correction runs.
-
-    The marks are taken (deleted) before the audits are read, so an audit committed after
-    that marks its period again and queues the next run; if the rebuild fails they are put
-    back, for the retry or the next run. A brand without snapshots gets its first full build.
+    """Rebuild the brand's periods marked stale since the last such run, and the periods that
+    depend on them; returns how many snapshots. What the debounced refresh after a release or
+    correction runs. A brand without snapshots gets its first full build instead.
     """
     today = today or timezone.now().date()
+    units, zones = branch_units(brand)
     stale = _take_stale_periods(brand)
     if not BenchmarkSnapshot.objects.filter(brand=brand).exists():
-        return benchmarks_refresh_brand(brand=brand, today=today)
+        first_build = default_periods(brand, zones, today)
+        return _refresh_periods(brand, first_build, units, zones, taken=stale)
     if not stale:
         return 0
-    units, zones = branch_units(brand)
-    try:
-        return _refresh_periods(brand, dependent_periods(stale, today), units, zones)
-    except BaseException:
-        try:
-            _mark_stale(brand, stale)
-        except Exception:  # the database that failed the rebuild: the nightly job catches up
-            logger.exception("could not put back the stale periods of brand %s", brand.pk)
-        raise
+    return _refresh_periods(brand, dependent_periods(stale, today), units, zones, taken=stale)
 
 
 def benchmarks_refresh_stale_by_id(brand_id: int) -> int:
@@ -94,15 +85,20 @@ def benchmarks_refresh_stale_by_id(brand_id: int) -> int:
     return 0 if brand is None else benchmarks_refresh_stale(brand=brand)
 
 
-def _take_stale_periods(brand: Brand) -> set[tuple[str, str]]:
-    """The brand's stale marks, deleted in the same transaction (rows locked meanwhile, so a
-    concurrent mark of one of them waits, then marks it anew)."""
+def _take_stale_periods(
+    brand: Brand, among: set[tuple[str, str]] | None = None
+) -> set[tuple[str, str]]:
+    """The brand's stale marks (those `among` the given periods), deleted in the same
+    transaction (the rows locked meanwhile, so a concurrent mark of one waits, then marks it
+    anew)."""
     with transaction.atomic():
-        marks = list(
-            BenchmarkStalePeriod.objects.select_for_update()
+        marks = [
+            (pk, kind, key)
+            for pk, kind, key in BenchmarkStalePeriod.objects.select_for_update()
             .filter(brand=brand)
             .values_list("pk", "period_kind", "period")
-        )
+            if among is None or (kind, key) in among
+        ]
         BenchmarkStalePeriod.objects.filter(pk__in=[pk for pk, _, _ in marks]).delete()
     return {(kind, key) for _, kind, key in marks}
 
@@ -123,10 +119,31 @@ def _refresh_periods(
     wanted: set[tuple[str, str]],
     units: dict,
     zones: dict[int, str],
+    *,
+    taken: set[tuple[str, str]] = frozenset(),
 ) -> int:
-    """Build and store the snapshots of every (kind, key) in `wanted`; returns how many."""
+    """Build and store the snapshots of every (kind, key) in `wanted`; returns how many.
+
+    The stale marks of those periods are taken (deleted) before any audit is read, so an
+    audit committed after that marks its period again and queues the next run; if the
+    rebuild fails they are put back, with the marks the caller `taken`, for the retry.
+    """
     if not wanted:
         return 0
+    taken = set(taken) | _take_stale_periods(brand, among=wanted)
+    try:
+        return _build_periods(brand, wanted, units, zones)
+    except BaseException:
+        try:
+            _mark_stale(brand, taken)
+        except Exception:  # the database that failed the rebuild: the nightly job catches up
+            logger.exception("could not put back the stale periods of brand %s", brand.pk)
+        raise
+
+
+def _build_periods(
+    brand: Brand, wanted: set[tuple[str, str]], units: dict, zones: dict[int, str]
+) -> int:
     windows = {pk: ranked_window(*pk) for pk in wanted}
     lenient = {pk: leniency_window(*pk) for pk in wanted}
     audits = read_audits(brand, *periods_span(wanted), zones)
