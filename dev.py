@@ -57,8 +57,6 @@ def demo_env() -> dict[str, str]:
     env.setdefault("DEBUG", "true")
     env.setdefault("SECRET_KEY", "touchpoint-demo-only-not-for-production")
     env.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    # League tables follow new audits within half a minute, not the production five.
-    env.setdefault("BENCHMARK_REFRESH_DELAY_SECONDS", "30")
     return env
 
 
