@@ -173,3 +173,37 @@ def test_reml_gradient_matches_finite_differences(shape):
         step[k] = h
         numeric = (deviance(log_lam + step) - deviance(log_lam - step)) / (2 * h)
         assert grad[k] == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    branches=st.integers(min_value=2, max_value=40),
+    shoppers=st.integers(min_value=2, max_value=40),
+    per_branch=st.integers(min_value=1, max_value=6),
+    seed=st.integers(min_value=0, max_value=10_000),
+)
+def test_variances_through_the_inverse_are_those_of_whitening(branches, shoppers, per_branch, seed):
+    """The dense path computes a2' S^-1 a2 from S^-1 with sparse contrasts; whitening each
+    contrast (R^-T a2, the sparse-LU path's way) must give the same variances."""
+    y, branch, shopper = crossed_data(branches, shoppers, per_branch, seed=seed)
+    fit = fit_crossed(y, branch, shopper)
+    posterior = fit.posterior
+    if posterior.factor.chol is None or posterior.sigma2 == 0.0:
+        return
+    q_b, q_s = fit.branch_counts.size, fit.shopper_counts.size
+    weights = sp.random(q_b, 3, density=0.5, random_state=seed, format="csc")
+    cases = [
+        (sp.identity(q_b, format="csc"), None, np.zeros(q_b)),
+        (None, sp.identity(q_s, format="csc"), np.zeros(q_s)),
+        (None, None, np.ones(1)),
+        (weights, None, np.ones(3)),
+    ]
+    for contrast in cases:
+        for with_mean in (False, True):
+            dense = posterior._variances_dense(*contrast, with_mean=with_mean)
+            whitened = posterior._variances_whitened(*contrast, with_mean=with_mean)
+            for got, expected in zip(dense, whitened, strict=True):
+                if expected is None:
+                    assert got is None
+                else:
+                    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
