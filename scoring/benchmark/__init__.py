@@ -15,7 +15,9 @@ Public entry points:
   a whole league table; `Snapshot.to_dict()` is what is stored and served,
   `Snapshot.from_dict()` reads it back (e.g. as `previous`).
 - `build_snapshots(records, units, *, period, dimensions, previous=None, ...) -> dict`:
-  the same for several dimensions of one period, its records laid out once.
+  the same for several dimensions of one period, its records laid out once; `lay_out(records,
+  *, period, shopper_window_records=None)` makes that layout for callers that build a
+  period's dimensions in several calls (`layout=`).
 - `fit_crossed(y, branch, shopper, *, n_branches=None, n_shoppers=None, ratios=None)
   -> CrossedFit`: the model fit on arrays of scores and integer codes.
 - Period keys ("2026-Q3", "2026-11", "2026"): `parse_period`, `date_range`,
@@ -49,7 +51,7 @@ from scoring.benchmark.records import (
     UnitInfo,
     VarianceComponents,
 )
-from scoring.benchmark.snapshot import build_snapshot, build_snapshots
+from scoring.benchmark.snapshot import PeriodLayout, build_snapshot, build_snapshots, lay_out
 
 __all__ = [
     "AuditRecord",
@@ -58,6 +60,7 @@ __all__ = [
     "CrossedFit",
     "LeagueRow",
     "Period",
+    "PeriodLayout",
     "Quartiles",
     "ShopperCalibration",
     "Snapshot",
@@ -70,6 +73,7 @@ __all__ = [
     "date_range",
     "fit_beta_prior",
     "fit_crossed",
+    "lay_out",
     "parse_period",
     "percentile_intervals",
     "percentiles",

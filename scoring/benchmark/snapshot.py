@@ -90,8 +90,12 @@ def build_snapshots(
     level: float = 0.9,
     fdr: float = 0.1,
     draws: int = 1000,
+    layout: PeriodLayout | None = None,
 ) -> dict[str, Snapshot]:
     """`build_snapshot` of one period for each of `dimensions`, by dimension.
+
+    `layout`, when given, is `lay_out` of these same records and window, made once by a
+    caller that builds the period's dimensions in several calls (one task per dimension).
 
     Each snapshot is exactly what `build_snapshot` gives for its dimension; the period's
     records and its leniency window are checked and laid out once (`_Layout`) for all of
@@ -103,7 +107,10 @@ def build_snapshots(
     if not 0.0 < level < 1.0 or not 0.0 < fdr < 1.0 or draws < 1 or min_audits < 0:
         raise ValueError("level and fdr must lie in (0, 1), draws >= 1, min_audits >= 0")
     unit_map = _unit_map(units)
-    layout = _Layout.of(_unique(records), shopper_window_records, kind)
+    if layout is None:
+        layout = _Layout.of(_unique(records), shopper_window_records, kind)
+    elif layout.kind != kind:
+        raise ValueError(f"the layout is of a {layout.kind}, the period a {kind}")
     out = {}
     for dimension in dimensions:
         previous_snapshot = _as_snapshot((previous or {}).get(dimension))
@@ -209,6 +216,18 @@ def _build_one(
     )
 
 
+def lay_out(
+    records: Iterable[AuditRecord],
+    *,
+    period: str,
+    shopper_window_records: Iterable[AuditRecord] | None = None,
+) -> PeriodLayout:
+    """A period's records and its leniency window checked and coded once, for
+    `build_snapshots(..., layout=...)` calls that each build some of its dimensions."""
+    kind = parse_period(period).kind
+    return _Layout.of(_unique(records), shopper_window_records, kind)
+
+
 @dataclass(frozen=True, eq=False)
 class _Layout:
     """A period's records and its window's other audits, coded once for every dimension's fit.
@@ -230,6 +249,7 @@ class _Layout:
     shopper_ids: list[object]
     audits: np.ndarray  # per period branch: its audits, scored or not
     failures: np.ndarray  # per period branch: its audits with a critical failure
+    kind: str  # the period kind the window audits are labelled by
 
     @classmethod
     def of(cls, period_records: list[AuditRecord], window_records, kind: str) -> _Layout:
@@ -265,7 +285,12 @@ class _Layout:
             shopper_ids=shopper_ids,
             audits=np.bincount(period_branch, minlength=q),
             failures=np.bincount(period_branch, failed, minlength=q).astype(np.int64),
+            kind=kind,
         )
+
+
+# What `lay_out` gives: opaque to callers, who pass it back to `build_snapshots`.
+PeriodLayout = _Layout
 
 
 @dataclass(frozen=True, eq=False)

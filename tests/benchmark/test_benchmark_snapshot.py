@@ -8,7 +8,14 @@ from datetime import date
 
 import pytest
 
-from scoring.benchmark import AuditRecord, Snapshot, UnitInfo, build_snapshot, build_snapshots
+from scoring.benchmark import (
+    AuditRecord,
+    Snapshot,
+    UnitInfo,
+    build_snapshot,
+    build_snapshots,
+    lay_out,
+)
 from support.benchmark_data import brand_records
 
 BRANCH_KEYS = {
@@ -172,6 +179,21 @@ def test_several_dimensions_at_once_are_each_what_it_gives_alone(brand, snapshot
         assert together[dimension].to_dict() == alone.to_dict()
     assert together["cleanliness"].variance_components.n_audits < len(window)
     assert together["not-scored-by-anyone"].variance_components.n_audits == 0
+
+
+def test_a_layout_kept_across_calls_gives_what_laying_out_each_time_does(brand, snapshot):
+    """A split rebuild lays a period out once and builds each dimension in its own call."""
+    records, units = brand
+    earlier, _ = brand_records(seed=11, prefix="e", visited_on=date(2026, 2, 1))
+    window = earlier + records
+    layout = lay_out(records, period="2026-Q4", shopper_window_records=window)
+    for dimension in ("overall", "service"):
+        kwargs = {"period": "2026-Q4", "dimensions": [dimension], "draws": 50}
+        kept = build_snapshots(records, units, layout=layout, **kwargs)
+        fresh = build_snapshots(records, units, shopper_window_records=window, **kwargs)
+        assert kept[dimension].to_dict() == fresh[dimension].to_dict()
+    with pytest.raises(ValueError, match="layout is of a quarter"):
+        build_snapshots(records, units, period="2026-11", dimensions=["overall"], layout=layout)
 
 
 def _edge_brand() -> tuple[list[AuditRecord], dict[str, UnitInfo]]:

@@ -27,7 +27,7 @@ from audits.services.benchmarks.periods import (
     ranked_window,
 )
 from audits.services.benchmarks.served import served_row
-from scoring.benchmark import AuditRecord, Snapshot, build_snapshots, parse_period
+from scoring.benchmark import AuditRecord, PeriodLayout, Snapshot, build_snapshots, parse_period
 from scoring.benchmark.records import LEVELS, OVERALL
 
 logger = logging.getLogger(__name__)
@@ -194,13 +194,15 @@ def build_and_store_period(
     cache_: dict,
     *,
     only: Iterable[str] | None = None,
+    layout: PeriodLayout | None = None,
 ) -> int:
     """Fit and store the snapshots of one period in every dimension its records score (or in
     those of them listed in `only`), in one transaction; returns how many were stored.
 
     A snapshot of the period in a dimension that now has nothing to rank is deleted (among
     `only`, when given). `cache_` holds the stored data by (kind, key, dimension), so the
-    next period's change tests read it without a query.
+    next period's change tests read it without a query; `layout` is the records' `lay_out`,
+    when the caller keeps one for several calls.
     """
     dimensions = _dimensions(records) if records else []
     if only is not None:
@@ -214,6 +216,7 @@ def build_and_store_period(
         previous=previous,
         min_audits=brand.min_audits,
         shopper_window_records=shopper_records,
+        layout=layout,
     )
     built: list[tuple[str, Snapshot]] = [
         (dimension, snapshot)

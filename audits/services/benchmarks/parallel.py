@@ -40,7 +40,7 @@ from audits.services.benchmarks.collecting import (
     read_audits,
 )
 from audits.services.benchmarks.periods import KIND_ORDER, leniency_window, ranked_window
-from scoring.benchmark import AuditRecord, UnitInfo
+from scoring.benchmark import AuditRecord, PeriodLayout, UnitInfo, lay_out
 from scoring.benchmark.records import OVERALL
 
 
@@ -53,10 +53,26 @@ class _RebuildAudits:
     audits: list[CountedAudit]
     days: list[date]
 
+    layouts: dict[tuple[str, str], tuple[list, list | None, PeriodLayout]]
+
     def between(self, window: tuple[date, date]) -> list[AuditRecord]:
         lo = bisect.bisect_left(self.days, window[0])
         hi = bisect.bisect_right(self.days, window[1])
         return [a.record for a in self.audits[lo:hi]]
+
+    def period(self, kind: str, key: str) -> tuple[list, list | None, PeriodLayout]:
+        """The period's records, its leniency window's, and their layout. The layout of the
+        last period asked for is kept: the queue hands a process a period's dimensions one
+        after another (every chain's first link is queued at once, in dimension order), and
+        laying out a 250,000-audit window costs a second."""
+        if (kind, key) not in self.layouts:
+            records = self.between(ranked_window(kind, key))
+            window = leniency_window(kind, key)
+            shopper_records = self.between(window) if window is not None else None
+            layout = lay_out(records, period=key, shopper_window_records=shopper_records)
+            self.layouts.clear()
+            self.layouts[(kind, key)] = (records, shopper_records, layout)
+        return self.layouts[(kind, key)]
 
 
 # The audits of the rebuild this process last worked on (one rebuild at a time: the memory of
@@ -123,9 +139,7 @@ def benchmarks_build_one(
     if brand is None:
         return 0
     audits = _rebuild_audits(brand, token, first, last)
-    records = audits.between(ranked_window(kind, key))
-    window = leniency_window(kind, key)
-    shopper_records = audits.between(window) if window is not None else None
+    records, shopper_records, layout = audits.period(kind, key)
     return build_and_store_period(
         brand,
         kind,
@@ -135,6 +149,7 @@ def benchmarks_build_one(
         audits.units,
         {},
         only=[dimension],
+        layout=layout,
     )
 
 
@@ -145,6 +160,10 @@ def _rebuild_audits(brand: Brand, token: str, first: date, last: date) -> _Rebui
         units, zones = branch_units(brand)
         audits = read_audits(brand, first, last, zones)
         _current = _RebuildAudits(
-            token=token, units=units, audits=audits, days=[a.record.visited_on for a in audits]
+            token=token,
+            units=units,
+            audits=audits,
+            days=[a.record.visited_on for a in audits],
+            layouts={},
         )
     return _current
