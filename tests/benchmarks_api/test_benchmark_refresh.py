@@ -187,3 +187,31 @@ def test_the_refresh_ranks_the_stored_calculated_overall(world):
     benchmarks_refresh_brand(brand=world.brand, periods=["2026-08"])
     snapshot = BenchmarkSnapshot.objects.get(period="2026-08", dimension="overall")
     assert snapshot.rows.get(level="branch").row["raw_mean"] == 42.0
+
+
+def test_a_snapshot_another_refresh_created_meanwhile_is_updated_not_duplicated(world, monkeypatch):
+    """The upsert looks the snapshot up without loading its JSON; a create that loses to a
+    concurrent refresh's (the unique key refuses it) updates that one instead."""
+    from django.db.models.query import QuerySet
+
+    from audits.services.benchmarks import building
+
+    make_league(world)
+    benchmarks_refresh_brand(brand=world.brand, periods=["2026-Q3"])
+    stored = BenchmarkSnapshot.objects.get(
+        brand=world.brand, period_kind=PeriodKind.QUARTER, period="2026-Q3", dimension="overall"
+    )
+    real_first, looked = QuerySet.first, []
+
+    def not_there_yet(queryset):  # the lookup ran before the other refresh committed
+        if not looked:
+            looked.append(True)
+            return None
+        return real_first(queryset)
+
+    monkeypatch.setattr(QuerySet, "first", not_there_yet)
+    key = {"brand": world.brand, "period": "2026-Q3", "period_kind": PeriodKind.QUARTER}
+    pk = building._upsert_snapshot({**key, "dimension": "overall"}, {"n_audits": 99})
+
+    assert pk == stored.pk and looked == [True]
+    assert BenchmarkSnapshot.objects.filter(**key, dimension="overall").get().n_audits == 99
