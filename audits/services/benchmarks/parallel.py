@@ -11,7 +11,8 @@ the database once per worker process for the whole rebuild (the widest window of
 periods, cached under the rebuild's token) rather than once per task: one read of a
 250,000-audit brand costs as much as several fits. Readers may see a period's dimensions
 replaced one after another while the rebuild runs; each snapshot is replaced in one
-transaction with its rows.
+transaction with its rows. Stale marks (`BenchmarkStalePeriod`) are left for the debounced
+refresh: no task could put them back if it failed, as the serial refresh does.
 """
 
 from __future__ import annotations
