@@ -354,8 +354,8 @@ CELERY_TASK_ROUTES = (
 )
 # Redis redelivers a message its worker took but never acknowledged (the worker was killed)
 # once this many seconds pass. It must exceed the longest countdown a task is sent with
-# (BENCHMARK_REFRESH_DELAY, 20 s by default), or a delayed task is delivered twice. A killed worker's
-# scoring task is found sooner by the sweep below; this brings back the others.
+# (BENCHMARK_REFRESH_DELAY, 20 s by default), or a delayed task is delivered twice. A killed
+# worker's scoring task is found sooner by the sweep below; this brings back the others.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600)}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
