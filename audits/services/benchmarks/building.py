@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from audits.bulk import insert_rows
 from audits.models import BenchmarkRow, BenchmarkSnapshot, BenchmarkStalePeriod, Brand
-from audits.services.benchmarks.collecting import branch_units, read_audits
+from audits.services.benchmarks.collecting import CountedAudit, branch_units, read_audits
 from audits.services.benchmarks.periods import (
     KIND_ORDER,
     default_periods,
@@ -141,18 +141,27 @@ def _refresh_periods(
         raise
 
 
+class AuditsByDay:
+    """Counted audits in visit order, sliced by date windows without a scan."""
+
+    def __init__(self, audits: list[CountedAudit]) -> None:
+        self.audits = audits
+        self.days = [a.record.visited_on for a in audits]
+
+    def between(self, window: tuple[date, date]) -> list[AuditRecord]:
+        """The records of the audits visited from `window[0]` to `window[1]`, inclusive."""
+        lo = bisect.bisect_left(self.days, window[0])
+        hi = bisect.bisect_right(self.days, window[1])
+        return [a.record for a in self.audits[lo:hi]]
+
+
 def _build_periods(
     brand: Brand, wanted: set[tuple[str, str]], units: dict, zones: dict[int, str]
 ) -> int:
+    """Read the audits of every wanted period's windows once, then build period by period."""
     windows = {pk: ranked_window(*pk) for pk in wanted}
     lenient = {pk: leniency_window(*pk) for pk in wanted}
-    audits = read_audits(brand, *periods_span(wanted), zones)
-    days = [a.record.visited_on for a in audits]
-
-    def between(window: tuple[date, date]) -> list[AuditRecord]:
-        lo = bisect.bisect_left(days, window[0])
-        hi = bisect.bisect_right(days, window[1])
-        return [a.record for a in audits[lo:hi]]
+    between = AuditsByDay(read_audits(brand, *periods_span(wanted), zones)).between
 
     built = 0
     previous_cache: dict[tuple[str, str, str], dict] = {}

@@ -17,7 +17,6 @@ refresh: no task could put them back if it failed, as the serial refresh does.
 
 from __future__ import annotations
 
-import bisect
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -30,12 +29,12 @@ from audits import dispatch
 from audits.models import BenchmarkSnapshot, Brand
 from audits.services.benchmarks import building
 from audits.services.benchmarks.building import (
+    AuditsByDay,
     build_and_store_period,
     periods_span,
     wanted_periods,
 )
 from audits.services.benchmarks.collecting import (
-    CountedAudit,
     branch_units,
     dimension_keys,
     read_audits,
@@ -51,15 +50,11 @@ class _RebuildAudits:
 
     token: str
     units: dict[str, UnitInfo]
-    audits: list[CountedAudit]
-    days: list[date]
-
+    audits: AuditsByDay
     layouts: dict[tuple[str, str], tuple[list, list | None, PeriodLayout]]
 
     def between(self, window: tuple[date, date]) -> list[AuditRecord]:
-        lo = bisect.bisect_left(self.days, window[0])
-        hi = bisect.bisect_right(self.days, window[1])
-        return [a.record for a in self.audits[lo:hi]]
+        return self.audits.between(window)
 
     def period(self, kind: str, key: str) -> tuple[list, list | None, PeriodLayout]:
         """The period's records, its leniency window's, and their layout. The layout of the
@@ -160,11 +155,5 @@ def _rebuild_audits(brand: Brand, token: str, first: date, last: date) -> _Rebui
         _current = None  # let the previous rebuild's audits go before reading the next
         units, zones = branch_units(brand)
         audits = read_audits(brand, first, last, zones)
-        _current = _RebuildAudits(
-            token=token,
-            units=units,
-            audits=audits,
-            days=[a.record.visited_on for a in audits],
-            layouts={},
-        )
+        _current = _RebuildAudits(token=token, units=units, audits=AuditsByDay(audits), layouts={})
     return _current
