@@ -206,6 +206,15 @@ class _Factor:
     theta_small: np.ndarray  # small-factor effects then the intercept, scaled
     r2: float
 
+    @cached_property
+    def schur_inverse(self) -> np.ndarray:
+        """S^-1 from the dense Schur complement's Cholesky factor (LAPACK potri, a third of
+        the work of solving S X = I), for the REML gradient and the posterior variances."""
+        inverse, info = sla.lapack.dpotri(self.chol, lower=0)
+        if info != 0:
+            raise np.linalg.LinAlgError("the Schur complement could not be inverted")
+        return np.triu(inverse) + np.triu(inverse, 1).T
+
     def solve_schur(self, rhs: np.ndarray) -> np.ndarray:
         if self.chol is not None:
             return sla.cho_solve((self.chol, False), rhs)
@@ -320,11 +329,7 @@ def _gradient(system: _System, factor: _Factor) -> np.ndarray:
     """
     f = factor
     n_big = system.counts[system.big]
-    # S^-1 from its Cholesky factor (LAPACK potri, a third of the work of solving S X = I).
-    inv, info = sla.lapack.dpotri(f.chol, lower=0)
-    if info != 0:
-        raise np.linalg.LinAlgError("the Schur complement could not be inverted")
-    inv = np.triu(inv) + np.triu(inv, 1).T
+    inv = f.schur_inverse
     w2 = 1.0 / f.d**2
     scaled = system.cross.multiply(w2[:, None]).tocsr()
     k_cross = (system.cross.T @ scaled).toarray() * (f.lam_big**2 * f.lam_small**2)
@@ -474,38 +479,44 @@ class _Posterior:
         k = (branch if branch is not None else shopper).shape[1]
         return self._variances(branch, shopper, np.zeros(k), with_mean=True)
 
-    def _variances(self, branch, shopper, intercept, *, with_mean):
+    def _variances(self, branch, shopper, intercept, *, with_mean, dense=None):
+        """sigma^2 c~' A^-1 c~ per contrast (and with the mean added, if `with_mean`).
+
+        With the big factor eliminated, c~' A^-1 c~ = a_big' D^-1 a_big + a2' S^-1 a2 for the
+        reduced contrast a2 = [a_small; intercept] - B' D^-1 a_big. `dense` picks how the
+        second term is computed (default: through S^-1 where S is factorised densely).
+        """
         k = intercept.size
         if self.sigma2 == 0.0:
             return np.zeros(k), np.zeros(k)
-        if self.factor.chol is not None:
-            return self._variances_dense(branch, shopper, intercept, with_mean=with_mean)
-        return self._variances_whitened(branch, shopper, intercept, with_mean=with_mean)
-
-    @cached_property
-    def schur_inverse(self) -> np.ndarray:
-        """S^-1 from the dense Schur complement's Cholesky factor (LAPACK potri)."""
-        inverse, info = sla.lapack.dpotri(self.factor.chol, lower=0)
-        if info != 0:
-            raise np.linalg.LinAlgError(f"potri failed: {info}")
-        return np.triu(inverse) + np.triu(inverse, 1).T
-
-    def _variances_dense(self, branch, shopper, intercept, *, with_mean):
-        """`_variances` through S^-1, with the contrasts kept sparse.
-
-        The reduced contrast a2 = [a_small; intercept] - B' D^-1 a_big of one branch holds
-        only the shoppers who visited it, so a2' S^-1 a2 costs its non-zeros times m where
-        whitening costs m^2 per contrast: on 5,000 branches and 1,000 shoppers the
-        variances took 5 s of a 9 s snapshot (bench/league_rebuild.py), the inverse takes
-        one factorisation's time and serves every contrast of the fit.
-        """
-        k = intercept.size
         f = self.factor
         a_big, a_small = self._split(branch, shopper, k)
+        quad_big = np.asarray(a_big.multiply(a_big).T @ (1.0 / f.d)).ravel()
+        dense = f.chol is not None if dense is None else dense
+        quadratic = self._reduced_quadratic_dense if dense else self._reduced_quadratic_whitened
+        out, plus_mean = quadratic(a_big, a_small, intercept, with_mean)
+        first = self.sigma2 * (quad_big + out)
+        second = self.sigma2 * (quad_big + plus_mean) if with_mean else None
+        return first, second
+
+    def _variances_dense(self, branch, shopper, intercept, *, with_mean):
+        return self._variances(branch, shopper, intercept, with_mean=with_mean, dense=True)
+
+    def _variances_whitened(self, branch, shopper, intercept, *, with_mean):
+        return self._variances(branch, shopper, intercept, with_mean=with_mean, dense=False)
+
+    def _reduced_quadratic_dense(self, a_big, a_small, intercept, with_mean):
+        """a2' S^-1 a2 per contrast (and with e_mu added) through S^-1, a2 kept sparse.
+
+        The reduced contrast of one branch holds only the shoppers who visited it, so this
+        costs its non-zeros times m where whitening costs m^2 per contrast: on 5,000 branches
+        and 1,000 shoppers the variances took 5 s of a 9 s snapshot (bench/league_rebuild.py);
+        the inverse takes one factorisation's time and serves every contrast of the fit.
+        """
+        f, k = self.factor, intercept.size
         reduced = sp.vstack([a_small, sp.csc_matrix(intercept[None, :])], format="csc")
         reduced = (reduced - f.b.T @ sp.diags(1.0 / f.d) @ a_big).tocsc()
-        quad_big = np.asarray(a_big.multiply(a_big).T @ (1.0 / f.d)).ravel()
-        inverse = self.schur_inverse
+        inverse = f.schur_inverse
         out = np.empty(k)
         plus_mean = np.empty(k) if with_mean else None
         step = max(1, 2_000_000 // max(inverse.shape[0], 1))
@@ -516,18 +527,13 @@ class _Posterior:
             out[start : start + step] = quad
             if with_mean:
                 plus_mean[start : start + step] = quad + 2.0 * solved[:, -1] + inverse[-1, -1]
-        first = self.sigma2 * (quad_big + out)
-        second = self.sigma2 * (quad_big + plus_mean) if with_mean else None
-        return first, second
+        return out, plus_mean
 
-    def _variances_whitened(self, branch, shopper, intercept, *, with_mean):
-        """`_variances` by whitening each contrast (R^-T a2): the sparse-LU path."""
-        k = intercept.size
-        f = self.factor
-        a_big, a_small = self._split(branch, shopper, k)
+    def _reduced_quadratic_whitened(self, a_big, a_small, intercept, with_mean):
+        """The same by whitening each reduced contrast (R^-T a2): the sparse-LU path's way."""
+        f, k = self.factor, intercept.size
         a2 = np.vstack([a_small.toarray(), intercept[None, :]])
         a2 -= (f.b.T @ sp.diags(1.0 / f.d) @ a_big).toarray()
-        quad_big = np.asarray(a_big.multiply(a_big).T @ (1.0 / f.d)).ravel()
         out = np.empty(k)
         plus_mean = np.empty(k) if with_mean else None
         if with_mean:
@@ -542,9 +548,7 @@ class _Posterior:
                 plus_mean[start : start + step] = (
                     out[start : start + step] + 2.0 * (w_mu @ white) + float(w_mu @ w_mu)
                 )
-        first = self.sigma2 * (quad_big + out)
-        second = self.sigma2 * (quad_big + plus_mean) if with_mean else None
-        return first, second
+        return out, plus_mean
 
     def draw_fair(self, branches: np.ndarray, draws: int, rng: np.random.Generator):
         """Joint draws of mean + branch effect: theta = theta_hat + sigma L'^-1 z."""
