@@ -103,12 +103,14 @@ def _take_stale_periods(
     return {(kind, key) for _, kind, key in marks}
 
 
-def _mark_stale(brand: Brand, periods: Iterable[tuple[str, str]]) -> None:
+def mark_stale(marks: Iterable[tuple[int, str, str]]) -> None:
+    """Mark (brand id, kind, key) periods stale in one insert; a period already marked stays
+    as it is (ignore_conflicts on its unique key)."""
     now = timezone.now()
     BenchmarkStalePeriod.objects.bulk_create(
         [
-            BenchmarkStalePeriod(brand=brand, period_kind=kind, period=key, marked_at=now)
-            for kind, key in sorted(periods)
+            BenchmarkStalePeriod(brand_id=brand_id, period_kind=kind, period=key, marked_at=now)
+            for brand_id, kind, key in sorted(marks)
         ],
         ignore_conflicts=True,
     )
@@ -135,7 +137,7 @@ def _refresh_periods(
         return _build_periods(brand, wanted, units, zones)
     except BaseException:
         try:
-            _mark_stale(brand, taken)
+            mark_stale((brand.pk, kind, key) for kind, key in taken)
         except Exception:  # the database that failed the rebuild: the nightly job catches up
             logger.exception("could not put back the stale periods of brand %s", brand.pk)
         raise
@@ -214,8 +216,9 @@ def build_and_store_period(
     when the caller keeps one for several calls.
     """
     dimensions = _dimensions(records) if records else []
+    only = None if only is None else set(only)
     if only is not None:
-        dimensions = [d for d in dimensions if d in set(only)]
+        dimensions = [d for d in dimensions if d in only]
     previous = _previous(brand, kind, key, dimensions, cache_) if records else {}
     snapshots = build_snapshots(
         records,

@@ -40,7 +40,7 @@ from audits.services.benchmarks.collecting import (
     read_audits,
 )
 from audits.services.benchmarks.periods import KIND_ORDER, leniency_window, ranked_window
-from scoring.benchmark import AuditRecord, PeriodLayout, UnitInfo, lay_out
+from scoring.benchmark import PeriodLayout, UnitInfo, lay_out
 from scoring.benchmark.records import OVERALL
 
 
@@ -53,18 +53,15 @@ class _RebuildAudits:
     audits: AuditsByDay
     layouts: dict[tuple[str, str], tuple[list, list | None, PeriodLayout]]
 
-    def between(self, window: tuple[date, date]) -> list[AuditRecord]:
-        return self.audits.between(window)
-
     def period(self, kind: str, key: str) -> tuple[list, list | None, PeriodLayout]:
         """The period's records, its leniency window's, and their layout. The layout of the
         last period asked for is kept: the queue hands a process a period's dimensions one
         after another (every chain's first link is queued at once, in dimension order), and
         laying out a 250,000-audit window costs a second."""
         if (kind, key) not in self.layouts:
-            records = self.between(ranked_window(kind, key))
+            records = self.audits.between(ranked_window(kind, key))
             window = leniency_window(kind, key)
-            shopper_records = self.between(window) if window is not None else None
+            shopper_records = self.audits.between(window) if window is not None else None
             layout = lay_out(records, period=key, shopper_window_records=shopper_records)
             self.layouts.clear()
             self.layouts[(kind, key)] = (records, shopper_records, layout)

@@ -2,7 +2,7 @@
 
 Which periods the debounced refresh after a release or correction rebuilds
 (`benchmarks_refresh_stale`): those its audits changed, recorded as `BenchmarkStalePeriod`
-rows when they committed (`stale_periods_of` their visit days), and the periods that depend
+rows when they committed (`periods_of` their visit days), and the periods that depend
 on them (`dependent_periods`): the later months and quarters whose trailing twelve months of
 leniency hold them, and the period after each (its change test is measured against it). A
 release of this month's visit thus rebuilds its month, quarter, year and rolling window, four

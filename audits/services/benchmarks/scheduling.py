@@ -20,7 +20,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audits import dispatch
-from audits.models import BenchmarkRefreshWindow, BenchmarkStalePeriod, Brand, Submission
+from audits.models import BenchmarkRefreshWindow, Brand, Submission
+from audits.services.benchmarks.building import mark_stale
 from audits.services.benchmarks.collecting import placed_visit_date
 from audits.services.benchmarks.periods import periods_of
 
@@ -105,14 +106,10 @@ def benchmarks_mark_stale(submission_ids: Iterable[int]) -> list[int]:
     for submission_id, started_at, brand_id, zone in rows:
         day = placed_visit_date(submission_id, started_at, zone)  # None: logged, skipped
         days.setdefault(brand_id, []).extend([] if day is None else [day])
-    now = timezone.now()
-    BenchmarkStalePeriod.objects.bulk_create(
-        [
-            BenchmarkStalePeriod(brand_id=brand_id, period_kind=kind, period=key, marked_at=now)
-            for brand_id, visited in sorted(days.items())
-            for kind, key in sorted(periods_of(visited))
-        ],
-        ignore_conflicts=True,
+    mark_stale(
+        (brand_id, kind, key)
+        for brand_id, visited in days.items()
+        for kind, key in periods_of(visited)
     )
     return sorted(days)
 
