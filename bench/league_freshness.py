@@ -30,7 +30,6 @@ import argparse
 import os
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,9 +40,13 @@ sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != RO
 sys.path.insert(0, str(ROOT))
 
 from bench.scratch import (  # noqa: E402
+    add_brand_arguments,
     add_database_argument,
+    flush_broker,
     percentile,
     scratch_database,
+    seed_brand,
+    start_worker,
     stop_process,
 )
 
@@ -54,9 +57,7 @@ TASK_DONE = re.compile(
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--branches", type=int, default=1000)
-    parser.add_argument("--shoppers", type=int, default=300)
-    parser.add_argument("--months", type=int, default=12)
+    add_brand_arguments(parser, branches=1000, shoppers=300)
     parser.add_argument("--releases", type=int, default=40)
     parser.add_argument("--interval", type=float, default=2.5, help="seconds between releases")
     parser.add_argument("--delay", type=int, default=None, help="debounce window, seconds")
@@ -80,12 +81,6 @@ def main() -> None:
         flush_broker(args.broker_url)
 
 
-def flush_broker(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-
-
 def run(args: argparse.Namespace) -> None:
     import django
 
@@ -94,18 +89,10 @@ def run(args: argparse.Namespace) -> None:
     from django.core.management import call_command
 
     from audits.services.benchmarks.building import benchmarks_refresh_brand
-    from demo.seed import DemoOptions, seed_demo
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    options = DemoOptions(
-        branches=args.branches,
-        shoppers=args.shoppers,
-        months=args.months,
-        photos=0,
-        benchmarks=False,
-    )
-    brand = seed_demo(options).brand
+    brand = seed_brand(args).brand
     held = hold_back(brand, args.releases)
     benchmarks_refresh_brand(brand=brand)
     forget_seeded_refreshes(args.broker_url)
@@ -114,7 +101,7 @@ def run(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory(prefix="tp-freshness-") as workdir:
         log = Path(workdir) / "worker.log"
-        worker = start_worker(log)
+        worker = start_worker(log, os.environ["CELERY_QUEUE"])
         try:
             time.sleep(5)  # the worker connects and is ready
             latencies = release_and_watch(brand, held, args)
@@ -169,23 +156,6 @@ def hold_back(brand, count: int) -> list:
         ("rolling4q", period_of(today, "quarter").key),
     ]
     return [(s, b, tables) for s, b in picked]
-
-
-def start_worker(log: Path) -> subprocess.Popen:
-    command = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "backend",
-        "worker",
-        "--concurrency=1",
-        "--pool=prefork",
-        "--loglevel=INFO",
-        "-Q",
-        os.environ["CELERY_QUEUE"],
-    ]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT
-    )
 
 
 def branch_count(brand, branch_id: int, table: tuple[str, str]) -> int:

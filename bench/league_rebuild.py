@@ -21,10 +21,8 @@ is dropped at the end; the broker's database is flushed before and after.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,7 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import add_database_argument, scratch_database, stop_process  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    add_brand_arguments,
+    add_database_argument,
+    flush_broker,
+    scratch_database,
+    seed_brand,
+    start_worker,
+    stop_process,
+)
 from bench.submit_load import children, rss_kb  # noqa: E402
 
 QUEUE = "tp-bench-rebuild"
@@ -44,9 +50,7 @@ TASK_END = re.compile(r"Task audits\.tasks\.build_benchmark\[[^\]]+\] (succeeded
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--branches", type=int, default=5000)
-    parser.add_argument("--shoppers", type=int, default=1000)
-    parser.add_argument("--months", type=int, default=12)
+    add_brand_arguments(parser, branches=5000, shoppers=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--serial", action="store_true", help="also the unsplit build")
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/15")
@@ -74,12 +78,6 @@ def main() -> None:
         flush_broker(args.broker_url)
 
 
-def flush_broker(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-
-
 def run(args: argparse.Namespace) -> None:
     import django
 
@@ -89,18 +87,10 @@ def run(args: argparse.Namespace) -> None:
     from audits.models import BenchmarkSnapshot
     from audits.services.benchmarks.building import benchmarks_refresh_brand
     from audits.services.benchmarks.parallel import benchmarks_refresh_in_tasks
-    from demo.seed import DemoOptions, seed_demo
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
-    options = DemoOptions(
-        branches=args.branches,
-        shoppers=args.shoppers,
-        months=args.months,
-        photos=0,
-        benchmarks=False,
-    )
-    summary = seed_demo(options)
+    summary = seed_brand(args)
     brand = summary.brand
     print(
         f"seeded {summary.counts['submissions']} submissions over {args.branches} branches "
@@ -119,7 +109,7 @@ def run(args: argparse.Namespace) -> None:
         BenchmarkSnapshot.objects.filter(brand=brand).delete()
         with tempfile.TemporaryDirectory(prefix="tp-rebuild-") as workdir:
             log = Path(workdir) / "worker.log"
-            worker = start_worker(log, workers)
+            worker = start_worker(log, QUEUE, processes=workers)
             sampler = PeakMemory(worker.pid)
             sampler.start()
             try:
@@ -139,23 +129,6 @@ def run(args: argparse.Namespace) -> None:
             f"({failed} failed), {stored} snapshots; speed-up {baseline / seconds:.2f}x; "
             f"largest worker process {sampler.peak_kb / 1024:.0f} MB"
         )
-
-
-def start_worker(log: Path, processes: int) -> subprocess.Popen:
-    command = [
-        str(Path(sys.executable).parent / "celery"),
-        "-A",
-        "backend",
-        "worker",
-        f"--concurrency={processes}",
-        "--pool=prefork",
-        "--loglevel=INFO",
-        "-Q",
-        QUEUE,
-    ]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT
-    )
 
 
 def wait_for_tasks(log: Path, sent: int, timeout: float) -> list[str]:

@@ -36,14 +36,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import add_database_argument, scratch_database  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    add_brand_arguments,
+    add_database_argument,
+    scratch_database,
+    seed_brand,
+)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--branches", type=int, default=1000)
-    parser.add_argument("--shoppers", type=int, default=300)
-    parser.add_argument("--months", type=int, default=12)
+    add_brand_arguments(parser, branches=1000, shoppers=300)
     parser.add_argument("--profile", type=int, default=0)
     add_database_argument(parser, "tp_bench_league_refresh")
     return parser.parse_args()
@@ -80,18 +83,10 @@ def run(args: argparse.Namespace) -> None:
     )
     from audits.services.benchmarks.collecting import branch_units, counted_scores, read_audits
     from audits.services.benchmarks.scheduling import benchmarks_mark_stale
-    from demo.seed import DemoOptions, seed_demo
     from scoring.benchmark import build_snapshot, period_of
 
     call_command("migrate", verbosity=0)
-    options = DemoOptions(
-        branches=args.branches,
-        shoppers=args.shoppers,
-        months=args.months,
-        photos=0,
-        benchmarks=False,
-    )
-    summary = timed("seed the demo brand", lambda: seed_demo(options))
+    summary = timed("seed the demo brand", lambda: seed_brand(args))
     brand = summary.brand
     print(f"  {summary.counts['submissions']} submissions over {args.branches} branches")
 

@@ -1,5 +1,6 @@
 """What every database benchmark shares: a scratch PostgreSQL database, the environment its
-Django runs with, a percentile, and stopping a child process.
+Django runs with, the seeded demo brand, a Celery worker and its broker, a percentile, and
+stopping a child process.
 
 A benchmark creates its own database (dropping one left by an interrupted run), runs against
 it and drops it at the end, so it never touches the project's or the tests' data: only names
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,54 @@ def add_database_argument(parser, name: str) -> None:
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{name}"),
+    )
+
+
+def add_brand_arguments(parser, *, branches: int, shoppers: int) -> None:
+    """`--branches`, `--shoppers` and `--months` of the demo brand `seed_brand` writes."""
+    parser.add_argument("--branches", type=int, default=branches)
+    parser.add_argument("--shoppers", type=int, default=shoppers)
+    parser.add_argument("--months", type=int, default=12)
+
+
+def seed_brand(args):
+    """Seed the demo brand of `args` into the migrated scratch database (demo/seed.py: no
+    photos, league tables not built); its DemoSummary. Needs `django.setup()` done."""
+    from demo.seed import DemoOptions, seed_demo
+
+    options = DemoOptions(
+        branches=args.branches,
+        shoppers=args.shoppers,
+        months=args.months,
+        photos=0,
+        benchmarks=False,
+    )
+    return seed_demo(options)
+
+
+def flush_broker(url: str) -> None:
+    """Empty the Redis database a benchmark uses as its broker."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def start_worker(log: Path, queue: str, *, processes: int = 1) -> subprocess.Popen:
+    """A real Celery worker (prefork, `processes` processes) on `queue`, logging at INFO to
+    `log`, with this process's environment (the scratch database and broker)."""
+    command = [
+        str(Path(sys.executable).parent / "celery"),
+        "-A",
+        "backend",
+        "worker",
+        f"--concurrency={processes}",
+        "--pool=prefork",
+        "--loglevel=INFO",
+        "-Q",
+        queue,
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT
     )
 
 

@@ -50,7 +50,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.scratch import add_database_argument, scratch_database, stop_process  # noqa: E402
+from bench.scratch import (  # noqa: E402
+    add_database_argument,
+    flush_broker,
+    scratch_database,
+    stop_process,
+)
 from bench.submission_world import SubmissionWorld, build_world, submission_body  # noqa: E402
 
 LUA = ROOT / "bench" / "load" / "submit.lua"
@@ -94,9 +99,7 @@ def run(args: argparse.Namespace, processes: list[subprocess.Popen]) -> None:
     import django
 
     django.setup()
-    import redis
-
-    redis.Redis.from_url(args.broker_url).flushdb()
+    flush_broker(args.broker_url)
     rng = random.Random(args.seed)
     # Fresh assignments for every request: enough for the endpoint at 800/s and the ceiling
     # at 2,000/s (wrk reports a round that ran out); the steady phase takes its own.
